@@ -8,9 +8,11 @@ from __future__ import annotations
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, text
+import threading
 
-from inventory_desktop.domain.errors import ValidationError
+from sqlalchemy import Engine, event, text
+
+from inventory_desktop.domain.errors import InventoryError, ValidationError
 from inventory_desktop.domain.values import Page, StockMovement
 from inventory_desktop.repository.engine import (
     default_station,
@@ -25,7 +27,11 @@ from inventory_desktop.repository.products import Products
 if TYPE_CHECKING:  # pragma: no cover
     from inventory_desktop.repository.standalone import StandaloneServer
 
-__all__ = ["Repository"]
+__all__ = ["Repository", "WrongThread"]
+
+
+class WrongThread(InventoryError, RuntimeError):
+    """A repository bound to one thread was used from another (a programming error)."""
 
 
 class Repository:
@@ -94,6 +100,25 @@ class Repository:
     ) -> Page[StockMovement]:
         """The stock ledger, newest first; for one product when ``product_id`` is given."""
         return self.products.movements(product_id=product_id, limit=limit, offset=offset)
+
+    def bind_to_current_thread(self) -> None:
+        """From now on only this thread may use the repository (the GUI's database worker).
+
+        A call from any other thread, the GUI thread included, raises instead of quietly
+        blocking it on the network: the wall between the window and the database is checked.
+        """
+        owner = threading.get_ident()
+        owner_name = threading.current_thread().name
+
+        def guard(*_: object) -> None:
+            if threading.get_ident() != owner:
+                raise WrongThread(
+                    f"the repository belongs to thread {owner_name!r}; "
+                    f"{threading.current_thread().name!r} may not use it"
+                )
+
+        event.listen(self._engine, "engine_connect", guard)
+        event.listen(self._engine.pool, "checkout", guard)
 
     def ping(self) -> None:
         """One cheap round trip; DatabaseUnavailable when the server is gone."""
