@@ -68,6 +68,7 @@ class Order:
     client_token: UUID | None = None
     station: str = ""
     status_changed_by: str = ""  # station that made the last status change, if any
+    version: int = 1  # raised by every status change
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,10 +5,9 @@ No Qt here. Every call is one short transaction; every error is an InventoryErro
 
 from __future__ import annotations
 
+import threading
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
-
-import threading
 
 from sqlalchemy import Engine, event, text
 

@@ -142,7 +142,9 @@ def translate(exc: BaseException) -> InventoryError:
     if state == "22003":
         return ValidationError("quantity", "is out of range")
     if state and state.startswith("42"):
-        return SchemaError(f"the database schema does not match this application: {_first_line(orig)}")
+        return SchemaError(
+            f"the database schema does not match this application: {_first_line(orig)}"
+        )
     return InventoryError(f"unexpected database error: {_first_line(orig)}")
 
 

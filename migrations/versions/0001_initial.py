@@ -20,11 +20,11 @@ STATION = "coalesce(nullif(substr(current_setting('application_name'), 19), ''),
 def upgrade() -> None:
     op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     op.execute(
-        f"""
+        """
         CREATE TABLE products (
             id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
             sku             varchar(64) NOT NULL
-                CONSTRAINT products_sku_format CHECK (sku ~ '^[A-Za-z0-9_.-]{{1,64}}$'),
+                CONSTRAINT products_sku_format CHECK (sku ~ '^[A-Za-z0-9_.-]{1,64}$'),
             name            varchar(200) NOT NULL
                 CONSTRAINT products_name_format
                 CHECK (length(name) BETWEEN 1 AND 200 AND name = btrim(name)),
@@ -98,7 +98,8 @@ def upgrade() -> None:
         CREATE TABLE stock_movements (
             id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
             product_id      bigint NOT NULL REFERENCES products (id),
-            delta           integer NOT NULL CONSTRAINT stock_movements_delta_check CHECK (delta <> 0),
+            delta           integer NOT NULL
+                CONSTRAINT stock_movements_delta_check CHECK (delta <> 0),
             quantity_after  integer NOT NULL
                 CONSTRAINT stock_movements_quantity_after_check CHECK (quantity_after >= 0),
             reason          text NOT NULL
