@@ -34,6 +34,16 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _storable(value: str, field: str) -> None:
+    """Text the database can hold: no NUL, and valid Unicode (a lone surrogate is not)."""
+    if "\x00" in value:
+        raise ValidationError(field, "must not contain control characters", value)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(field, "contains characters that cannot be stored", value) from None
+
+
 def sku(value: Any) -> str:
     if not isinstance(value, str):
         raise ValidationError("sku", "must be text", value)
@@ -57,8 +67,7 @@ def name(value: Any) -> str:
         raise ValidationError("name", "is required", value)
     if len(value) > NAME_MAX:
         raise ValidationError("name", f"must be at most {NAME_MAX} characters", value)
-    if "\x00" in value:
-        raise ValidationError("name", "must not contain control characters", value)
+    _storable(value, "name")
     return value
 
 
@@ -71,8 +80,7 @@ def description(value: Any) -> str:
         raise ValidationError(
             "description", f"must be at most {DESCRIPTION_MAX} characters", value
         )
-    if "\x00" in value:
-        raise ValidationError("description", "must not contain control characters", value)
+    _storable(value, "description")
     return value
 
 
@@ -153,8 +161,7 @@ def reason(value: Any) -> str:
     value = value.strip()
     if len(value) > REASON_MAX:
         raise ValidationError("reason", f"must be at most {REASON_MAX} characters", value)
-    if "\x00" in value:
-        raise ValidationError("reason", "must not contain control characters", value)
+    _storable(value, "reason")
     return value
 
 
@@ -219,4 +226,6 @@ def search_text(value: Any) -> str:
     value = value.strip()
     if len(value) > NAME_MAX:
         raise ValidationError("search", f"must be at most {NAME_MAX} characters", value)
-    return value.replace("\x00", "")
+    value = value.replace("\x00", "")
+    _storable(value, "search")
+    return value

@@ -24,9 +24,14 @@ from inventory_desktop.repository.engine import run_transaction
 # the commit. `locked` takes the row locks in ascending id order (LockRows above the Sort), so
 # two orders never deadlock; `verdict` aggregates over every locked row, so all locks are held
 # before anything is written; nothing is inserted or updated unless every line is in stock.
-# FOR UPDATE returns the newest committed version of each row, and the UPDATE re-reads that
-# same version, so concurrent orders see each other's stock. CHECK (stock_quantity >= 0) is
-# the backstop should any of this ever be wrong.
+# FOR UPDATE returns the newest committed version of each row, and the new stock is computed
+# from that locked value (`l.stock_quantity`), so concurrent orders see each other's stock.
+# Not from `p.stock_quantity`: the UPDATE first computes its new row from the statement's
+# snapshot and checks CHECK constraints on it *before* it notices the newer version, so a
+# stock increase committed while we waited for the lock (a cancellation, goods received) made
+# `p.stock_quantity - r.quantity` fail the CHECK spuriously (tests/integration/
+# test_concurrency.py::test_an_order_waiting_for_a_stock_increase_sees_it).
+# CHECK (stock_quantity >= 0) is the backstop should any of this ever be wrong.
 _PLACE = """
 WITH req AS (
     SELECT product_id, quantity
@@ -46,16 +51,16 @@ WITH req AS (
     SELECT total, cardinality(%(ids)s::bigint[]), %(token)s::uuid FROM verdict WHERE ok
     {on_conflict}
     RETURNING id, status, total_amount, item_count, client_token, station, status_changed_by,
-              created_at, updated_at
+              created_at, updated_at, version
 ), lines AS (
     INSERT INTO order_items (order_id, product_id, quantity, price_at_time)
     SELECT o.id, r.product_id, r.quantity, l.price
     FROM placed o CROSS JOIN req r JOIN locked l ON l.id = r.product_id
 ), taken AS (
     UPDATE products p
-    SET stock_quantity = p.stock_quantity - r.quantity, version = p.version + 1,
+    SET stock_quantity = l.stock_quantity - r.quantity, version = p.version + 1,
         updated_at = now()
-    FROM req r, placed o
+    FROM req r JOIN locked l ON l.id = r.product_id, placed o
     WHERE p.id = r.product_id
     RETURNING p.id, p.stock_quantity, r.quantity, o.id AS order_id
 ), moved AS (
@@ -65,7 +70,7 @@ WITH req AS (
 SELECT r.product_id, r.quantity, l.id IS NOT NULL AS found, l.sku, l.name, l.price,
        l.stock_quantity AS available,
        o.id, o.status, o.total_amount, o.item_count, o.client_token, o.station,
-       o.status_changed_by, o.created_at, o.updated_at
+       o.status_changed_by, o.created_at, o.updated_at, o.version
 FROM req r LEFT JOIN locked l ON l.id = r.product_id LEFT JOIN placed o ON true
 ORDER BY r.product_id
 """
@@ -76,7 +81,7 @@ PLACE_WITHOUT_TOKEN = _PLACE.format(on_conflict="")
 
 ORDER_COLUMNS = (
     "id, status, total_amount, item_count, client_token, station, status_changed_by, "
-    "created_at, updated_at"
+    "created_at, updated_at, version"
 )
 
 
@@ -92,6 +97,7 @@ def order_from_row(row: Any, items: tuple[OrderItem, ...] = ()) -> Order:
         client_token=row.client_token,
         station=row.station,
         status_changed_by=row.status_changed_by,
+        version=row.version,
     )
 
 
@@ -186,7 +192,7 @@ class Orders:
                 _return_stock(c, order_id)
             c.execute(
                 text(
-                    "UPDATE orders SET status = :status, updated_at = now(), "
+                    "UPDATE orders SET status = :status, updated_at = now(), version = version + 1, "
                     "status_changed_by = coalesce(nullif(substr("
                     "current_setting('application_name'), 19), ''), 'unknown') "
                     "WHERE id = :id"

@@ -83,7 +83,7 @@ _ADJUST = text(
     WITH changed AS (
         UPDATE products
         SET stock_quantity = stock_quantity + :delta, version = version + 1, updated_at = now()
-        WHERE id = :id AND stock_quantity + :delta >= 0
+        WHERE id = :id AND stock_quantity::bigint + :delta BETWEEN 0 AND 2147483647
         RETURNING {PRODUCT_COLUMNS}
     ), logged AS (
         INSERT INTO stock_movements (product_id, delta, quantity_after, reason)
@@ -245,6 +245,10 @@ class Products:
             if row is not None:
                 return product_from_row(row)
             current = _get(c, product_id)
+            if current.stock_quantity + delta > 0:
+                raise ValidationError(
+                    "delta", f"would take stock above {v.STOCK_MAX:,}", delta
+                )
             raise ValidationError(
                 "delta",
                 f"would leave stock below zero (in stock: {current.stock_quantity})",
