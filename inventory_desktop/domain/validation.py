@@ -34,9 +34,14 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _storable(value: str, field: str) -> None:
-    """Text the database can hold: no NUL, and valid Unicode (a lone surrogate is not)."""
-    if "\x00" in value:
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_EXCEPT_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _storable(value: str, field: str, *, multiline: bool = False) -> None:
+    """Text the database can hold and a screen can show: no control characters (a
+    description may have line breaks and tabs), valid Unicode (a lone surrogate is not)."""
+    if (_CONTROL_EXCEPT_LINES if multiline else _CONTROL).search(value):
         raise ValidationError(field, "must not contain control characters", value)
     try:
         value.encode("utf-8")
@@ -80,7 +85,7 @@ def description(value: Any) -> str:
         raise ValidationError(
             "description", f"must be at most {DESCRIPTION_MAX} characters", value
         )
-    _storable(value, "description")
+    _storable(value, "description", multiline=True)
     return value
 
 
@@ -116,7 +121,7 @@ def price(value: Any, field: str = "price") -> Decimal:
 def _int(value: Any, field: str) -> int:
     if isinstance(value, str):
         text = value.strip()
-        if not re.fullmatch(r"[+-]?\d{1,12}", text):
+        if not re.fullmatch(r"[+-]?[0-9]{1,12}", text):
             raise ValidationError(field, "must be a whole number", value)
         return int(text)
     if not _is_int(value):
@@ -226,6 +231,21 @@ def search_text(value: Any) -> str:
     value = value.strip()
     if len(value) > NAME_MAX:
         raise ValidationError("search", f"must be at most {NAME_MAX} characters", value)
-    value = value.replace("\x00", "")
+    value = _CONTROL.sub("", value)
     _storable(value, "search")
     return value
+
+
+_STATION_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,39}")
+
+
+def station(value: Any) -> str:
+    """A workstation's name. ASCII only: it travels in PostgreSQL's application_name, which
+    the server keeps to printable ASCII (a 'ü' would be stored as '\\xc3\\xbc')."""
+    if not isinstance(value, str) or not _STATION_RE.fullmatch(value.strip()):
+        raise ValidationError(
+            "station",
+            "must be 1–40 characters: letters A–Z, digits, space, '.', '_' or '-'",
+            value,
+        )
+    return value.strip()

@@ -5,13 +5,15 @@ No Qt here. Every call is one short transaction; every error is an InventoryErro
 
 from __future__ import annotations
 
+import re
 import threading
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, event, text
 
-from inventory_desktop.domain.errors import InventoryError, ValidationError
+from inventory_desktop.domain import validation
+from inventory_desktop.domain.errors import InventoryError
 from inventory_desktop.domain.values import Page, StockMovement
 from inventory_desktop.repository.engine import (
     default_station,
@@ -142,7 +144,7 @@ class Repository:
 
 
 def _station(station: str | None) -> str:
-    name = (station or default_station()).strip()
-    if not name or len(name) > 40 or not name.isprintable():
-        raise ValidationError("station", "must be 1–40 printable characters", station)
-    return name
+    if station is None:
+        # A host name is ASCII already; trim it to what a station name may be.
+        station = re.sub(r"[^A-Za-z0-9 ._-]", "-", default_station())[:40] or "station"
+    return validation.station(station)

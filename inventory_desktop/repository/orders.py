@@ -192,7 +192,8 @@ class Orders:
                 _return_stock(c, order_id)
             c.execute(
                 text(
-                    "UPDATE orders SET status = :status, updated_at = now(), version = version + 1, "
+                    "UPDATE orders SET status = :status, updated_at = now(), "
+                    "version = version + 1, "
                     "status_changed_by = coalesce(nullif(substr("
                     "current_setting('application_name'), 19), ''), 'unknown') "
                     "WHERE id = :id"

@@ -194,7 +194,9 @@ class Products:
         """Change sku, name, description or price; never stock (see ``adjust_stock``)."""
         product_id = v.record_id(product_id, "product_id")
         if not isinstance(expected_version, int) or isinstance(expected_version, bool):
-            raise ValidationError("expected_version", "must be the version you read", expected_version)
+            raise ValidationError(
+                "expected_version", "must be the version you read", expected_version
+            )
         validators = {
             "sku": v.sku,
             "name": v.name,
