@@ -79,8 +79,12 @@ def make_engine(url: str, station: str, *, pool_size: int = 2) -> Engine:
         f"-c lock_timeout={LOCK_TIMEOUT_MS} -c statement_timeout={STATEMENT_TIMEOUT_MS} "
         f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_TIMEOUT_MS}"
     )
+    parsed = make_url(normalize_url(url))
+    if "options" in parsed.query:  # the site's own options (e.g. a role) come first
+        options = f"{parsed.query['options']} {options}"
+        parsed = parsed.difference_update_query(["options"])
     return create_engine(
-        normalize_url(url),
+        parsed,
         pool_size=pool_size,
         max_overflow=4,
         pool_pre_ping=False,

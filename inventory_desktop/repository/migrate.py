@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from inventory_desktop.domain.errors import SchemaError, SchemaTooNew
-from inventory_desktop.repository.engine import run_transaction, translate
+from inventory_desktop.repository.engine import run_transaction, sqlstate, translate
 
 # pg_advisory_lock key: two stations opening the same fresh database migrate one after the other.
 MIGRATION_LOCK = 7_303_100_001
@@ -84,6 +84,11 @@ def ensure_schema(engine: Engine) -> str:
                 conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK})
                 conn.commit()
     except SQLAlchemyError as exc:
+        if sqlstate(exc) == "42501":
+            raise SchemaError(
+                f"the database needs an upgrade (to schema {head}) that this login may not "
+                "perform; ask the administrator to run `inventory-desktop migrate`"
+            ) from exc
         raise translate(exc) from exc
     return head
 
