@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from inventory_desktop.errors import InsufficientStock
 from inventory_desktop.repository.listener import Change, ChangeListener, parse_payload
 
 pytestmark = pytest.mark.db
@@ -73,7 +74,7 @@ def test_a_failed_order_announces_nothing(repo, heard) -> None:  # type: ignore[
     _, changes, _ = heard
     p = repo.products.create(sku="N-1", name="Nut", price=Decimal("1.00"), stock_quantity=1)
     next_change(changes, "products")
-    with pytest.raises(Exception):
+    with pytest.raises(InsufficientStock):
         repo.orders.create([(p.id, 2)])
     repo.products.adjust_stock(p.id, 1, reason="marker")
     # The next announcement is the marker: the failed order (which rolled back) sent none.
@@ -82,7 +83,7 @@ def test_a_failed_order_announces_nothing(repo, heard) -> None:  # type: ignore[
 
 
 def test_listener_survives_a_server_restart_and_catches_up(pg_server, repo, heard) -> None:  # type: ignore[no-untyped-def]
-    listener, changes, states = heard
+    _, changes, states = heard
     p = repo.products.create(sku="N-1", name="Nut", price=Decimal("1.00"), stock_quantity=1)
     next_change(changes, "products")
     pg_server.stop()
