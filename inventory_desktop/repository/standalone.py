@@ -190,6 +190,10 @@ class StandaloneServer:
         )
         return fallback
 
+    def binaries(self) -> Path:
+        """The bin directory this server runs from (as root: one the server account reaches)."""
+        return self._binaries()
+
     def _binaries(self) -> Path:
         if self._bin_dir is None:
             bin_dir = find_bin_dir(self._requested_bin_dir)
