@@ -1,0 +1,141 @@
+"""The orders list (newest first, filtered by status, paged) and one order's lines."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+from inventory_desktop.domain.values import Order, OrderItem, Page
+from inventory_desktop.ui.paged_model import ObjectRole, PagedTableModel, SortRole
+from inventory_desktop.ui.products_model import local_time, money
+from inventory_desktop.ui.worker import DatabaseWorker
+
+COL_ID, COL_CREATED, COL_STATUS, COL_LINES, COL_TOTAL, COL_STATION = range(6)
+HEADERS = ("Order", "Placed", "Status", "Lines", "Total", "Station")
+
+STATUS_LABELS = {"pending": "Pending", "shipped": "Shipped", "cancelled": "Cancelled"}
+_STATUS_FG = {"shipped": QColor("#0f5132"), "cancelled": QColor("#6c757d")}
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+
+class OrderTableModel(PagedTableModel[Order]):
+    HEADERS = HEADERS
+
+    def __init__(self, worker: DatabaseWorker, page_size: int = 200, parent=None) -> None:
+        super().__init__(worker, page_size, parent)
+        self._status: str | None = None
+
+    @property
+    def status_filter(self) -> str | None:
+        return self._status
+
+    def set_status_filter(self, status: str | None) -> None:
+        status = status or None
+        if status == self._status and self.total is not None:
+            return
+        self._status = status
+        self.requery()
+
+    def _query(self, offset: int, limit: int) -> Callable[[Any], Page[Order]]:
+        status = self._status
+        return lambda repo: repo.orders.list(status=status, limit=limit, offset=offset)
+
+    def replace_row(self, value: Order) -> bool:
+        # A status change answers with the full order; the list shows its line count.
+        if value.items and not value.item_count:
+            value = replace(value, item_count=len(value.items))
+        return super().replace_row(value)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
+        if not index.isValid():
+            return None
+        o = self.row_value(index.row())
+        if o is None:
+            return None
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (
+                str(o.id),
+                local_time(o.created_at),
+                STATUS_LABELS.get(o.status, o.status),
+                str(o.item_count or len(o.items)),
+                money(o.total_amount),
+                o.station,
+            )[col]
+        if role == SortRole:
+            return (o.id, o.created_at, o.status, o.item_count, o.total_amount, o.station)[col]
+        if role == ObjectRole:
+            return o
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (COL_ID, COL_LINES, COL_TOTAL):
+            return _RIGHT
+        if role == Qt.ItemDataRole.ForegroundRole and o.status in _STATUS_FG:
+            return QBrush(_STATUS_FG[o.status])
+        if role == Qt.ItemDataRole.ToolTipRole and o.status != "pending" and o.status_changed_by:
+            return f"{STATUS_LABELS[o.status]} by station {o.status_changed_by}"
+        return None
+
+
+LCOL_SKU, LCOL_NAME, LCOL_QTY, LCOL_PRICE, LCOL_TOTAL = range(5)
+LINE_HEADERS = ("SKU", "Name", "Quantity", "Price", "Line total")
+
+
+class OrderLinesModel(QAbstractTableModel):
+    """The lines of one order, already loaded (a detail pane; no paging)."""
+
+    HEADERS = LINE_HEADERS
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._order: Order | None = None
+
+    @property
+    def order(self) -> Order | None:
+        return self._order
+
+    def set_order(self, order: Order | None) -> None:
+        self.beginResetModel()
+        self._order = order
+        self.endResetModel()
+
+    @property
+    def total(self) -> Decimal:
+        return sum((i.line_total for i in self._items()), Decimal("0"))
+
+    def _items(self) -> tuple[OrderItem, ...]:
+        return self._order.items if self._order is not None else ()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._items())
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(LINE_HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role in (0, Qt.ItemDataRole.DisplayRole)
+            and 0 <= section < len(LINE_HEADERS)
+        ):
+            return LINE_HEADERS[section]
+        return super().headerData(section, orientation, role or Qt.ItemDataRole.DisplayRole)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
+        items = self._items()
+        if not index.isValid() or not 0 <= index.row() < len(items):
+            return None
+        item, col = items[index.row()], index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (item.sku, item.name, f"{item.quantity:,}", money(item.price_at_time),
+                    money(item.line_total))[col]
+        if role == SortRole:
+            return (item.sku, item.name, item.quantity, item.price_at_time, item.line_total)[col]
+        if role == ObjectRole:
+            return item
+        if role == Qt.ItemDataRole.TextAlignmentRole and col >= LCOL_QTY:
+            return _RIGHT
+        return None

@@ -1,0 +1,297 @@
+"""The Orders tab: newest first, filtered by status; an order's lines; ship and cancel."""
+
+from __future__ import annotations
+
+import shiboken6
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inventory_desktop.domain.values import Order
+from inventory_desktop.errors import InvalidTransition, InventoryError
+from inventory_desktop.ui import shortcuts
+from inventory_desktop.ui.messages import describe, when
+from inventory_desktop.ui.orders_model import (
+    COL_ID,
+    STATUS_LABELS,
+    OrderLinesModel,
+    OrderTableModel,
+)
+from inventory_desktop.ui.paged_model import ObjectRole
+from inventory_desktop.ui.products_model import money
+from inventory_desktop.ui.worker import DatabaseWorker
+
+FILTERS = (("All orders", None), ("Pending", "pending"), ("Shipped", "shipped"),
+           ("Cancelled", "cancelled"))
+SHIP, CANCEL = "shipped", "cancelled"
+POLL_MS = 15_000  # orders placed at other stations appear within this (a light poll)
+
+
+def _showing(box: QMessageBox | None) -> bool:
+    """True while ``box`` is on screen (it deletes itself when closed)."""
+    return box is not None and shiboken6.isValid(box) and box.isVisible()
+
+
+def _table() -> QTableView:
+    table = QTableView()
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().hide()
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
+
+
+class OrdersView(QWidget):
+    order_changed = Signal(object)  # an Order whose status changed (stock moved)
+
+    def __init__(self, worker: DatabaseWorker, page_size: int = 200,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._worker = worker
+        self.confirm_box: QMessageBox | None = None  # the open confirmation (tests use it)
+        self.problem_box: QMessageBox | None = None
+        self._detail_for: int | None = None
+        self._confirming: tuple[int, str, object] | None = None  # order id, status, yes button
+        self.model = OrderTableModel(worker, page_size, self)
+        self.lines = OrderLinesModel(self)
+
+        self.filter = QComboBox()
+        self.filter.setObjectName("order-filter")
+        self.filter.setAccessibleName("Show orders")
+        for label, status in FILTERS:
+            self.filter.addItem(label, status)
+        self.filter.currentIndexChanged.connect(
+            lambda _i: self.model.set_status_filter(self.filter.currentData()))
+        filter_label = QLabel("&Show:")
+        filter_label.setBuddy(self.filter)
+
+        self.table = _table()
+        self.table.setObjectName("orders-table")
+        self.table.setModel(self.model)
+        self.table.selectionModel().currentRowChanged.connect(
+            lambda cur, _prev: self._load_detail(cur))
+        self.setFocusProxy(self.table)
+
+        self.detail_title = QLabel("Select an order to see its lines.")
+        self.detail_title.setObjectName("order-title")
+        self.detail_title.setWordWrap(True)
+        self.lines_table = _table()
+        self.lines_table.setObjectName("order-lines")
+        self.lines_table.setModel(self.lines)
+        self.lines_table.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.total_label = QLabel()
+        self.total_label.setObjectName("order-total")
+        self.total_label.setAlignment(Qt.AlignmentFlag.AlignRight)
+        detail = QWidget()
+        detail_layout = QVBoxLayout(detail)
+        detail_layout.setContentsMargins(0, 0, 0, 0)
+        detail_layout.addWidget(self.detail_title)
+        detail_layout.addWidget(self.lines_table, 1)
+        detail_layout.addWidget(self.total_label)
+
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setObjectName("orders-splitter")
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+
+        self.status = QLabel("Loading…")
+        self.model.total_changed.connect(lambda n: self.status.setText(f"{n:,} orders"))
+        self.model.load_failed.connect(lambda e: self.status.setText(describe(e)))
+        self.model.modelReset.connect(self._after_reset)
+
+        top = QHBoxLayout()
+        top.addWidget(filter_label)
+        top.addWidget(self.filter)
+        top.addStretch(1)
+        hint = QLabel(order_shortcut_hint())
+        hint.setEnabled(False)  # greyed: a reminder, not a control
+        top.addWidget(hint)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.splitter, 1)
+        layout.addWidget(self.status)
+        self._reselect: int | None = None
+        self._poll = QTimer(self)
+        self._poll.setInterval(POLL_MS)
+        self._poll.timeout.connect(self.check_for_news)
+        self._poll.start()
+        self.model.requery()
+
+    # -- reading -------------------------------------------------------------------------
+
+    def current_order(self) -> Order | None:
+        index = self.table.currentIndex()
+        return self.model.data(index, ObjectRole) if index.isValid() else None
+
+    def select_order(self, order_id: int) -> bool:
+        row = self.model.row_of(order_id)
+        if row < 0:
+            return False
+        self.table.setCurrentIndex(self.model.index(row, COL_ID))
+        return True
+
+    def _after_reset(self) -> None:
+        target, self._reselect = self._reselect, None
+        if target is not None and self.select_order(target):
+            return
+        if self.model.rowCount():
+            self.table.setCurrentIndex(self.model.index(0, COL_ID))
+        else:
+            self._show_detail(None)
+
+    def _load_detail(self, index: QModelIndex) -> None:
+        order = self.model.data(index, ObjectRole) if index.isValid() else None
+        if order is None:
+            self._show_detail(None)
+            return
+        self._detail_for = order.id
+        self.detail_title.setText(f"Order {order.id} — loading lines…")
+        oid = order.id
+        self._worker.run(lambda repo: repo.orders.get(oid), owner=self).success(
+            self._detail_arrived).failure(
+            lambda e: self._detail_failed(oid, e))
+
+    def _detail_arrived(self, order: Order) -> None:
+        if order.id == self._detail_for:  # the clerk may have moved on meanwhile
+            self._show_detail(order)
+
+    def _detail_failed(self, order_id: int, error: InventoryError) -> None:
+        if order_id == self._detail_for:
+            self.detail_title.setText(f"Order {order_id}: {describe(error)}")
+
+    def _show_detail(self, order: Order | None) -> None:
+        self.lines.set_order(order)
+        if order is None:
+            self._detail_for = None
+            self.detail_title.setText("Select an order to see its lines.")
+            self.total_label.clear()
+            return
+        text = (f"<b>Order {order.id}</b> · {STATUS_LABELS.get(order.status, order.status)}"
+                f" · placed {when(order.created_at)}")
+        if order.station:
+            text += f" at station {order.station}"
+        if order.status != "pending":
+            text += f" · {order.status} {when(order.updated_at)}"
+            if order.status_changed_by:
+                text += f" by station {order.status_changed_by}"
+        self.detail_title.setText(text)
+        self.total_label.setText(f"<b>Order total: {money(order.total_amount)}</b>")
+        self.lines_table.resizeColumnsToContents()
+
+    # -- actions -------------------------------------------------------------------------
+
+    def focus_search(self) -> None:
+        self.filter.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def reload(self) -> None:
+        current = self.current_order()
+        self._reselect = current.id if current else None
+        self.model.reload()
+
+    def check_for_news(self) -> None:
+        """A light poll: one row from the server; reload only when orders came or went."""
+        if not self._worker.is_connected or self.model.loading or self.model.total is None:
+            return
+        status, generation = self.model.status_filter, self.model.generation
+        newest = self.model.row_value(0)
+
+        def compare(page) -> None:
+            if generation != self.model.generation:
+                return
+            top = page.items[0].id if page.items else None
+            if page.total != self.model.total or top != (newest.id if newest else None):
+                self.reload()
+
+        self._worker.run(lambda repo: repo.orders.list(status=status, limit=1, offset=0),
+                         owner=self).success(compare).failure(lambda _e: None)
+
+    def retry_if_failed(self) -> None:
+        if self.model.last_error is not None:
+            self.reload()
+
+    def ship_order(self) -> None:
+        self._confirm(SHIP)
+
+    def cancel_order(self) -> None:
+        self._confirm(CANCEL)
+
+    def _confirm(self, status: str) -> None:
+        order = self.current_order()
+        if order is None:
+            return
+        if _showing(self.confirm_box):
+            return
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        if status == SHIP:
+            box.setWindowTitle("Ship order")
+            box.setText(f"Ship order {order.id} ({money(order.total_amount)})?")
+            yes = box.addButton("&Ship", QMessageBox.ButtonRole.AcceptRole)
+            no = box.addButton("&Not yet", QMessageBox.ButtonRole.RejectRole)
+        else:
+            box.setWindowTitle("Cancel order")
+            box.setText(f"Cancel order {order.id}? Its items go back into stock.")
+            yes = box.addButton("&Cancel order", QMessageBox.ButtonRole.AcceptRole)
+            no = box.addButton("&Keep order", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(yes)
+        box.setEscapeButton(no)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._confirming = (order.id, status, yes)
+        # Bound methods, not lambdas: the box deletes itself (see product_dialog._show_stale).
+        box.buttonClicked.connect(self._confirmed)
+        box.finished.connect(self._confirm_closed)
+        self.confirm_box = box
+        box.open()
+
+    def _confirmed(self, button: object) -> None:
+        if self._confirming is not None and button is self._confirming[2]:
+            order_id, status, _yes = self._confirming
+            self._set_status(order_id, status)
+        self._confirming = None
+
+    def _confirm_closed(self, _result: int = 0) -> None:
+        self._confirming = None
+        self.table.setFocus()
+
+    def _set_status(self, order_id: int, status: str) -> None:
+        self._worker.run(lambda repo: repo.orders.set_status(order_id, status), owner=self) \
+            .success(self._status_set).failure(lambda e: self._status_failed(order_id, e))
+
+    def _status_set(self, order: Order) -> None:
+        self.model.replace_row(order)
+        if order.id == self._detail_for:
+            self._show_detail(order)
+        verb = "shipped" if order.status == SHIP else "cancelled — its stock is back"
+        self.status.setText(f"Order {order.id} {verb}.")
+        self.order_changed.emit(order)
+
+    def _status_failed(self, order_id: int, error: InventoryError) -> None:
+        if isinstance(error, InvalidTransition) and error.order is not None:
+            self.model.replace_row(error.order)  # show it as it really is now
+            if error.order.id == self._detail_for:
+                self._show_detail(error.order)
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Information)
+        box.setWindowTitle(f"Order {order_id}")
+        box.setText(describe(error))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.problem_box = box
+        box.open()
+
+
+def order_shortcut_hint() -> str:
+    return (f"Ship {shortcuts.key_text('order.ship')} · "
+            f"Cancel {shortcuts.key_text('order.cancel')}")

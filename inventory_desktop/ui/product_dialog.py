@@ -1,0 +1,273 @@
+"""New product / edit product: every field checked as you type, errors next to the field.
+
+Edit sends ``expected_version``; when another station changed the product meanwhile
+(StaleRecord) the clerk sees their version beside theirs and chooses: reload theirs, or
+overwrite with mine (the same update again with the current version).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inventory_desktop.domain import validation
+from inventory_desktop.domain.values import Product
+from inventory_desktop.errors import DuplicateSku, InventoryError, StaleRecord, ValidationError
+from inventory_desktop.ui.forms import CheckedField, ErrorLabel
+from inventory_desktop.ui.messages import describe
+from inventory_desktop.ui.worker import DatabaseWorker
+
+EDITABLE = ("sku", "name", "price", "description")
+LABELS = {"sku": "SKU", "name": "Name", "price": "Price", "description": "Description"}
+
+
+def _fmt(field: str, value: Any) -> str:
+    return f"{value:.2f}" if field == "price" else str(value)
+
+
+def _text(product: Product, field: str) -> str:
+    return _fmt(field, getattr(product, field))
+
+
+class ProductDialog(QDialog):
+    saved = Signal(object)  # the Product as stored
+
+    def __init__(
+        self, worker: DatabaseWorker, product: Product | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._worker = worker
+        self.product = product
+        self.stale_dialog: StaleDialog | None = None
+        self._saving = False
+        self.setWindowTitle("Edit product" if product else "New product")
+        self.setMinimumWidth(420)
+
+        self.fields: dict[str, CheckedField] = {
+            "sku": CheckedField(QLineEdit(), validation.sku),
+            "name": CheckedField(QLineEdit(), validation.name),
+            "price": CheckedField(QLineEdit(), validation.price),
+        }
+        self.fields["sku"].editor.setMaxLength(validation.SKU_MAX)
+        self.fields["name"].editor.setMaxLength(validation.NAME_MAX)
+        self.fields["price"].editor.setPlaceholderText("19.99")
+        form = QFormLayout()
+        form.addRow("&SKU", self.fields["sku"])
+        form.addRow("&Name", self.fields["name"])
+        form.addRow("&Price", self.fields["price"])
+        if product is None:
+            self.fields["stock_quantity"] = CheckedField(QLineEdit("0"), validation.stock_quantity)
+            form.addRow("Opening s&tock", self.fields["stock_quantity"])
+        else:
+            stock = QLabel(f"{product.stock_quantity:,} (change it with Receive or Adjust)")
+            form.addRow("Stock", stock)
+        description = QPlainTextEdit()
+        description.setFixedHeight(80)
+        self.fields["description"] = CheckedField(description, validation.description)
+        form.addRow("&Description", self.fields["description"])
+        for field, widget in self.fields.items():
+            widget.editor.setObjectName(field)
+            widget.editor.setAccessibleName(LABELS.get(field, "Opening stock"))
+            widget.editor.textChanged.connect(self._update_save)
+
+        self.message = ErrorLabel()  # errors that belong to no one field
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.save_button: QPushButton = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(self.buttons)
+
+        # Tab follows what the eye sees: top to bottom, then Save, Cancel.
+        chain = [f.editor for f in self.fields.values()] + [
+            self.save_button,
+            self.buttons.button(QDialogButtonBox.StandardButton.Cancel),
+        ]
+        for first, second in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(first, second)
+        if product is not None:
+            self._fill(product)
+        self._update_save()
+        self.fields["sku" if product is None else "name"].editor.setFocus()
+
+    # -- form ---------------------------------------------------------------------------
+
+    def _fill(self, product: Product) -> None:
+        for field in EDITABLE:
+            self.fields[field].set_text(_text(product, field))
+
+    def _update_save(self) -> None:
+        valid = all(f.problem() == "" for f in self.fields.values())
+        self.save_button.setEnabled(valid and not self._saving)
+
+    def values(self) -> dict[str, Any]:
+        """The clean values of every field (raises ValidationError)."""
+        return {name: f.value() for name, f in self.fields.items()}
+
+    def changes(self) -> dict[str, Any]:
+        values = self.values()
+        if self.product is None:
+            return values
+        return {k: v for k, v in values.items()
+                if k in EDITABLE and v != getattr(self.product, k)}
+
+    # -- saving -------------------------------------------------------------------------
+
+    def save(self) -> None:
+        if self._saving:
+            return  # no double submit
+        for f in self.fields.values():
+            f.touched = True
+        if not all([f.check() for f in self.fields.values()]):
+            self._first_invalid().editor.setFocus()
+            return
+        if self.product is None:
+            v = self.values()
+            self._submit(lambda repo: repo.products.create(
+                sku=v["sku"], name=v["name"], price=v["price"],
+                stock_quantity=v["stock_quantity"], description=v["description"]))
+            return
+        changes = self.changes()
+        if not changes:
+            self.accept()
+            return
+        self._submit_update(self.product.version, changes)
+
+    def _submit_update(self, version: int, changes: dict[str, Any]) -> None:
+        pid = self.product.id  # type: ignore[union-attr]
+        self._submit(
+            lambda repo: repo.products.update(pid, expected_version=version, **changes)
+        )
+
+    def _submit(self, call) -> None:
+        self._set_saving(True)
+        self.message.show_error("")
+        self._worker.run(call, owner=self).success(self._saved).failure(self._failed)
+
+    def _set_saving(self, saving: bool) -> None:
+        self._saving = saving
+        self.save_button.setText("Saving…" if saving else "Save")
+        self._update_save()
+
+    def _saved(self, product: Product) -> None:
+        self._set_saving(False)
+        self.product = product
+        self.saved.emit(product)
+        self.accept()
+
+    def _failed(self, error: InventoryError) -> None:
+        self._set_saving(False)
+        if isinstance(error, StaleRecord):
+            self._show_stale(error.current)
+        elif isinstance(error, DuplicateSku):
+            self.fields["sku"].show_server_error(describe(error))
+            self.fields["sku"].editor.setFocus()
+        elif isinstance(error, ValidationError) and error.field in self.fields:
+            self.fields[error.field].show_server_error(describe(error))
+            self.fields[error.field].editor.setFocus()
+        else:
+            self.message.show_error(describe(error))
+        self._update_save()
+
+    def _first_invalid(self) -> CheckedField:
+        return next(f for f in self.fields.values() if f.problem())
+
+    # -- someone else changed it ----------------------------------------------------------
+
+    def _show_stale(self, current: Product) -> None:
+        # Bound methods, not lambdas holding this dialog: the stale dialog deletes itself on
+        # close, and a lambda's last reference to its parent must not die inside that delete.
+        self.stale_dialog = StaleDialog(current, self.product, self.changes(), self)  # type: ignore[arg-type]
+        self.stale_dialog.reload_requested.connect(self._reload)
+        self.stale_dialog.overwrite_requested.connect(self._overwrite)
+        self.stale_dialog.open()
+
+    def _reload(self, current: Product) -> None:
+        self.product = current
+        self._fill(current)
+        self.message.show_error(f"Showing the version saved by another station "
+                                f"(version {current.version}).")
+        self._update_save()
+
+    def _overwrite(self, current: Product, mine: dict[str, Any]) -> None:
+        self.product = current
+        self._submit_update(current.version, mine)
+
+
+class StaleDialog(QDialog):
+    """Their version and yours, side by side; reload theirs or overwrite with yours."""
+
+    reload_requested = Signal(object)  # their Product
+    overwrite_requested = Signal(object, object)  # their Product, my changes
+
+    def __init__(
+        self, current: Product, original: Product, mine: dict[str, Any], parent: QWidget
+    ) -> None:
+        super().__init__(parent)
+        self.current, self.mine = current, mine
+        self.setWindowTitle("Changed at another station")
+        intro = QLabel(
+            f"{current.sku} was changed at another station while you were editing it "
+            f"(their version {current.version}, you started from {original.version})."
+        )
+        intro.setWordWrap(True)
+        self.table = QTableWidget(len(EDITABLE) + 1, 3)
+        self.table.setHorizontalHeaderLabels(["", "Theirs (saved)", "Yours"])
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        for row, field in enumerate(EDITABLE):
+            theirs = _text(current, field)
+            yours = _fmt(field, mine.get(field, getattr(original, field)))
+            for col, text in enumerate((LABELS[field], theirs, yours)):
+                item = QTableWidgetItem(text)
+                if col and theirs != yours:
+                    font = item.font()
+                    font.setBold(True)  # a difference shows by weight, not colour alone
+                    item.setFont(font)
+                self.table.setItem(row, col, item)
+        stock_row = len(EDITABLE)
+        for col, text in enumerate(("Stock", f"{current.stock_quantity:,}", "")):
+            self.table.setItem(stock_row, col, QTableWidgetItem(text))
+        self.table.resizeColumnsToContents()
+
+        buttons = QDialogButtonBox()
+        self.reload_button = buttons.addButton("&Reload theirs",
+                                               QDialogButtonBox.ButtonRole.RejectRole)
+        self.overwrite_button = buttons.addButton("&Overwrite with mine",
+                                                  QDialogButtonBox.ButtonRole.AcceptRole)
+        for b in (self.reload_button, self.overwrite_button):
+            b.setAutoDefault(False)
+        self.reload_button.setDefault(True)  # the safe choice is the default
+        self.reload_button.clicked.connect(self._reload)
+        self.overwrite_button.clicked.connect(self._overwrite)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.table)
+        layout.addWidget(buttons)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+    def _reload(self) -> None:
+        self.reload_requested.emit(self.current)
+        self.done(QDialog.DialogCode.Rejected)
+
+    def _overwrite(self) -> None:
+        self.overwrite_requested.emit(self.current, self.mine)
+        self.done(QDialog.DialogCode.Accepted)
