@@ -19,7 +19,6 @@ from dbcheck import (
 )
 
 from inventory_desktop.domain.values import Page, Product
-from inventory_desktop.repository import Repository
 from inventory_desktop.errors import (
     DuplicateSku,
     NotFound,
@@ -27,6 +26,7 @@ from inventory_desktop.errors import (
     StaleRecord,
     ValidationError,
 )
+from inventory_desktop.repository import Repository
 
 pytestmark = pytest.mark.db
 
