@@ -173,7 +173,13 @@ class Products:
             escaped = _like_escape(search)
             params["prefix"] = escaped.lower() + "%"
             params["contains"] = "%" + escaped + "%"
-        order = f"{SORT_COLUMNS[sort]} {direction}, id {direction}"
+        if sort == "sku":
+            # The unique index is on lower(sku) text_pattern_ops: ordering by its own
+            # operators lets a million products page through the index instead of a sort.
+            # lower(sku) is unique, so it needs no id to break ties.
+            order = f"lower(sku) USING {'~>~' if descending else '~<~'}"
+        else:
+            order = f"{SORT_COLUMNS[sort]} {direction}, id {direction}"
         page_query = text(
             f"SELECT {PRODUCT_COLUMNS} FROM products {where} ORDER BY {order} "
             "LIMIT :limit OFFSET :offset"
