@@ -1,6 +1,7 @@
 """The public home of the application's errors (``from inventory_desktop.errors import ...``)."""
 
 from inventory_desktop.domain.errors import (
+    AccessDenied,
     DatabaseUnavailable,
     DuplicateSku,
     InsufficientStock,
@@ -18,6 +19,7 @@ from inventory_desktop.domain.errors import (
 )
 
 __all__ = [
+    "AccessDenied",
     "DatabaseUnavailable",
     "DuplicateSku",
     "InsufficientStock",

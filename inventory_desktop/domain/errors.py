@@ -100,6 +100,11 @@ class DatabaseUnavailable(InventoryError):
         super().__init__(detail)
 
 
+class AccessDenied(InventoryError):
+    """The server refused this login (wrong password, removed user, not allowed from here).
+    Not retried: only a changed setting or the administrator can fix it."""
+
+
 class LockTimeout(DatabaseUnavailable):
     """Another station held a needed row too long. Nothing changed; safe to retry."""
 

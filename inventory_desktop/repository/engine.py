@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from inventory_desktop.domain.errors import (
+    AccessDenied,
     DatabaseUnavailable,
     DuplicateSku,
     InventoryError,
@@ -114,6 +115,8 @@ def is_disconnect(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
     orig = _orig(exc)
+    if _is_refused_login(orig):
+        return False
     state = getattr(orig, "sqlstate", None)
     if state in _DISCONNECT_STATES:
         return True
@@ -128,6 +131,9 @@ def translate(exc: BaseException) -> InventoryError:
     state = sqlstate(exc)
     diag = getattr(orig, "diag", None)
     constraint = getattr(diag, "constraint_name", None) or ""
+    if _is_refused_login(orig):
+        # Retrying will not fix a wrong password or a removed login: say so, don't spin.
+        return AccessDenied(f"the server refused this login ({_first_line(orig)})")
     if is_disconnect(exc):
         return DatabaseUnavailable(f"the database server cannot be reached ({_first_line(orig)})")
     if state == "55P03":
@@ -150,6 +156,27 @@ def translate(exc: BaseException) -> InventoryError:
             f"the database schema does not match this application: {_first_line(orig)}"
         )
     return InventoryError(f"unexpected database error: {_first_line(orig)}")
+
+
+# libpq reports a refused login with no SQLSTATE on the client side, only its message.
+_REFUSED_LOGIN = (
+    "password authentication failed",
+    "no password supplied",
+    "peer authentication failed",
+    "ident authentication failed",
+    "no pg_hba.conf entry",
+    "pg_hba.conf rejects connection",
+    "permission denied for database",
+)
+
+
+def _is_refused_login(exc: BaseException) -> bool:
+    if getattr(exc, "sqlstate", None) in ("28P01", "28000", "42501") and isinstance(
+        exc, psycopg.OperationalError
+    ):
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, psycopg.OperationalError) and any(m in text for m in _REFUSED_LOGIN)
 
 
 def _first_line(exc: BaseException) -> str:

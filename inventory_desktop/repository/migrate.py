@@ -48,6 +48,15 @@ def current_revision(conn: Connection) -> str | None:
     return conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one_or_none()
 
 
+def _foreign_tables(conn: Connection) -> bool:
+    """Tables in the public schema of a database we have never migrated: not ours."""
+    return bool(
+        conn.execute(
+            text("SELECT EXISTS (SELECT FROM pg_tables WHERE schemaname = 'public')")
+        ).scalar_one()
+    )
+
+
 def check_known(revision: str | None) -> None:
     if revision is None:
         return
@@ -65,6 +74,11 @@ def ensure_schema(engine: Engine) -> str:
     check_known(revision)
     if revision == head:
         return head
+    if revision is None and run_transaction(engine, _foreign_tables):
+        raise SchemaError(
+            "this database holds another application's tables and is not an Inventory "
+            "database; choose another database, or an empty one"
+        )
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK})

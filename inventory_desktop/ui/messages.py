@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from inventory_desktop.errors import (
+    AccessDenied,
     DatabaseUnavailable,
     DuplicateSku,
     InsufficientStock,
@@ -134,6 +135,11 @@ def describe(error: BaseException, products: Mapping[int, str] | None = None) ->
         )
     if isinstance(error, DatabaseUnavailable):
         return LOST_CONNECTION
+    if isinstance(error, AccessDenied):
+        return (
+            "The server did not accept this login (the password may have changed). "
+            "Check it under File → Connection…, or ask your administrator."
+        )
     if isinstance(error, SchemaTooNew):
         return (
             "The database was updated by a newer version of Inventory Desktop. "

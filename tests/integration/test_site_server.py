@@ -1,31 +1,25 @@
 """The site server as an administrator sets it up: docker-compose.yml, and the same set-up
 (a password-protected server on TCP, `inventory-desktop migrate`, a clerk login) run here
-with the embedded PostgreSQL binaries, since these machines have no Docker engine."""
+with the embedded PostgreSQL binaries, since these machines have no Docker engine. The
+server is the ``site_server`` fixture (conftest.py, siteserver.py)."""
 
 from __future__ import annotations
 
 import os
-import pwd
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import psycopg
 import pytest
 import yaml
+from siteserver import CLERK_PASSWORD, OWNER_PASSWORD, site_server_fixture  # noqa: F401
 
 from inventory_desktop.errors import DatabaseUnavailable
 from inventory_desktop.repository import Repository
-from inventory_desktop.repository.standalone import StandaloneServer
 
 ROOT = Path(__file__).resolve().parents[2]
-OWNER_PASSWORD = "owner-secret-for-tests"
-CLERK_PASSWORD = "clerk-secret-for-tests"
 
 
 def compose_binary() -> Path:
@@ -72,69 +66,6 @@ def test_compose_file_refuses_to_start_without_a_password() -> None:
     assert "INVENTORY_DB_PASSWORD" in result.stderr
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def site_server() -> Iterator[str]:
-    """A server like the compose file's: owner 'inventory' with a password, TCP, scram."""
-    base = Path(tempfile.mkdtemp(prefix="inventory-site-", dir="/tmp"))
-    base.chmod(0o755)
-    bin_dir = StandaloneServer(base / "unused").binaries()
-    account = pwd.getpwnam("nobody") if os.geteuid() == 0 else None
-    as_server = (
-        {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []} if account else {}
-    )
-    pwfile = base / "pw"
-    pwfile.write_text(OWNER_PASSWORD)
-    if account:
-        os.chown(base, account.pw_uid, account.pw_gid)
-        os.chown(pwfile, account.pw_uid, account.pw_gid)
-    data, port = base / "data", free_port()
-
-    def run(*command: object) -> None:
-        subprocess.run(
-            [str(c) for c in command],
-            check=True,
-            capture_output=True,
-            cwd=base,
-            timeout=120,
-            **as_server,
-        )  # type: ignore[arg-type]
-
-    run(
-        bin_dir / "initdb",
-        "-D",
-        data,
-        "-U",
-        "inventory",
-        f"--pwfile={pwfile}",
-        "--auth-host=scram-sha-256",
-        "--auth-local=scram-sha-256",
-        "--encoding=UTF8",
-        "--locale=C.UTF-8",
-    )
-    options = f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={base}"
-    run(bin_dir / "pg_ctl", "-D", data, "-l", base / "log", "-o", options, "-w", "start")
-    try:
-        with psycopg.connect(
-            host="127.0.0.1",
-            port=port,
-            user="inventory",
-            password=OWNER_PASSWORD,
-            dbname="postgres",
-            autocommit=True,
-        ) as conn:
-            conn.execute("CREATE DATABASE inventory")  # what POSTGRES_DB does in the image
-        yield f"127.0.0.1:{port}"
-    finally:
-        run(bin_dir / "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop")
-        shutil.rmtree(base, ignore_errors=True)
-
-
 @pytest.mark.db
 def test_administrator_migrates_then_a_clerk_login_places_an_order(site_server: str) -> None:
     owner_url = f"postgresql://inventory:{OWNER_PASSWORD}@{site_server}/inventory"
@@ -172,8 +103,31 @@ def test_sslmode_in_the_url_is_honoured(site_server: str) -> None:
 
 
 @pytest.mark.db
-def test_a_wrong_password_is_a_clear_error_not_a_driver_exception(site_server: str) -> None:
+def test_a_wrong_password_is_access_denied_not_a_retryable_outage(site_server: str) -> None:
+    from inventory_desktop.errors import AccessDenied
+
     url = f"postgresql://inventory:wrong@{site_server}/inventory"
-    with pytest.raises(DatabaseUnavailable) as caught:
+    with pytest.raises(AccessDenied) as caught:
         Repository.connect(url, station="DOCK-1")
+    assert not isinstance(caught.value, DatabaseUnavailable)
     assert "password" in str(caught.value)
+
+
+@pytest.mark.db
+def test_another_applications_database_is_not_migrated(site_server: str) -> None:
+    from inventory_desktop.errors import SchemaError
+
+    owner = f"postgresql://inventory:{OWNER_PASSWORD}@{site_server}"
+    with psycopg.connect(f"{owner}/postgres", autocommit=True) as conn:
+        conn.execute("CREATE DATABASE payroll")
+    try:
+        with psycopg.connect(f"{owner}/payroll", autocommit=True) as conn:
+            conn.execute("CREATE TABLE employees (id int)")
+        with pytest.raises(SchemaError, match="another application"):
+            Repository.connect(f"{owner}/payroll", station="DOCK-1")
+        with psycopg.connect(f"{owner}/payroll", autocommit=True) as conn:
+            tables = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+            assert [t for (t,) in tables] == ["employees"]  # nothing was created
+    finally:
+        with psycopg.connect(f"{owner}/postgres", autocommit=True) as conn:
+            conn.execute("DROP DATABASE payroll WITH (FORCE)")

@@ -11,6 +11,7 @@ import pytest
 import inventory_desktop.errors as errors_mod
 from inventory_desktop.domain.values import Order, Product
 from inventory_desktop.errors import (
+    AccessDenied,
     DatabaseUnavailable,
     DuplicateSku,
     InsufficientStock,
@@ -43,6 +44,7 @@ def examples() -> list[InventoryError]:
         InvalidTransition(1042, "shipped", "cancelled"),
         StaleRecord(PRODUCT),
         DatabaseUnavailable(),
+        AccessDenied("password authentication failed for user \"dock1\""),
         LockTimeout("lock timeout"),
         SchemaError("no tables"),
         SchemaTooNew("0099", "0001"),
