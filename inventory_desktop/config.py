@@ -53,6 +53,8 @@ class Settings(BaseSettings):
 
     schema_version: int = SCHEMA_VERSION
     database_url: str | None = None  # a saved connection (never with a password in it)
+    # The first-run question (standalone or the site server) was answered on this computer.
+    connection_chosen: bool = False
     station: str | None = None  # this workstation's name; the host name when unset
     low_stock_threshold: int = Field(default=5, ge=0)
     page_size: int = Field(default=200, ge=10, le=1000)
@@ -85,6 +87,24 @@ def resolve_database_url(cli_url: str | None, settings: Settings) -> str | None:
     if cli_url and cli_url.strip():
         return cli_url.strip()
     return settings.database_url or None
+
+
+def saved_connection() -> tuple[str | None, bool]:
+    """``(database_url, connection_chosen)`` as saved in settings.json, the environment left
+    out: what the connection dialog shows and changes."""
+    data = _read_file()
+    url = data.get("database_url")
+    return (url if isinstance(url, str) and url.strip() else None,
+            data.get("connection_chosen") is True)
+
+
+def _read_file() -> dict[str, Any]:
+    path = settings_path()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (ValueError, OSError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -139,12 +159,7 @@ def save_settings(**changes: Any) -> None:
     ~/.pgpass (the contract), never in a plain file.
     """
     path = settings_path()
-    try:
-        data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    except (ValueError, OSError):
-        data = {}
-    if not isinstance(data, dict):
-        data = {}
+    data = _read_file()
     if changes.get("database_url"):
         changes["database_url"] = strip_password(changes["database_url"])
     data.update(changes)
