@@ -23,12 +23,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--database-url", metavar="URL", help=url_help)
     parser.add_argument("--station", help="this workstation's name (default: the host name)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    parser.add_argument(
+        "--self-test", action="store_true",
+        help="open the window offscreen, place and cancel an order in a scratch database, "
+        "exit 0 if all works (1 and one line saying why if not)",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     migrate = commands.add_parser(
         "migrate", help="bring the database schema up to date and exit (for administrators)"
     )
     migrate.add_argument("--database-url", metavar="URL", dest="migrate_url", help=url_help)
+    from inventory_desktop.admin import add_parser as add_clerk_parser
+
+    add_clerk_parser(commands, url_help)
     return parser
 
 
@@ -42,19 +50,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("inventory_desktop").setLevel(logging.DEBUG if args.verbose else logging.INFO)
     overrides = {"station": args.station} if args.station else {}
     settings = load_settings(**overrides)
-    url = resolve_database_url(getattr(args, "migrate_url", None) or args.database_url, settings)
+    command_url = getattr(args, "migrate_url", None) or getattr(args, "command_url", None)
+    url = resolve_database_url(command_url or args.database_url, settings)
 
     if args.command == "migrate":
+        from inventory_desktop.credentials import with_saved_password
         from inventory_desktop.repository.migrate import upgrade
 
         try:
-            revision = upgrade(url)
+            revision = upgrade(with_saved_password(url) if url else None)
         except InventoryError as exc:
             print(f"inventory-desktop migrate: {exc}", file=sys.stderr)
             return 1
         where = "the standalone database" if url is None else _safe(url)
         print(f"{where} is at schema revision {revision}")
         return 0
+
+    if args.command == "add-clerk":
+        from inventory_desktop.admin import add_clerk_command
+
+        return add_clerk_command(args, url)
+
+    if args.self_test:
+        from inventory_desktop.selftest import run_self_test
+
+        return run_self_test(url, settings, verbose=args.verbose)
 
     from inventory_desktop.app import run
 

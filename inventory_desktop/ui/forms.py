@@ -6,7 +6,14 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 from inventory_desktop.errors import ValidationError
 
@@ -109,3 +116,22 @@ class CheckedField(QWidget):
         self.touched = True
         self._server_error = ""
         self.check()
+
+
+def label_keys_to_editors(form: QFormLayout) -> None:
+    """Make each label's Alt+letter reach its field's editor.
+
+    ``addRow("&Price", checked_field)`` makes the CheckedField the label's buddy, but a label
+    moves the focus only to a buddy that takes focus itself, which the container does not (and
+    must not: Tab would stop at it). So the buddy becomes the widget the focus really goes to.
+    Call it once the form is in the dialog's layout: its widgets must have their parent by then
+    (a wrapper made here for a parentless label would take it, and delete it, with it).
+    """
+    for row in range(form.rowCount()):
+        label = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+        field = form.itemAt(row, QFormLayout.ItemRole.FieldRole)
+        if label is None or field is None:
+            continue
+        label_widget, field_widget = label.widget(), field.widget()
+        if isinstance(label_widget, QLabel) and isinstance(field_widget, CheckedField):
+            label_widget.setBuddy(field_widget.focusProxy())

@@ -8,7 +8,7 @@ import base64
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtCore import QByteArray, QCoreApplication, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QLabel,
@@ -21,8 +21,10 @@ from PySide6.QtWidgets import (
 )
 
 from inventory_desktop.config import UiState, load_ui_state, save_ui_state
+from inventory_desktop.domain.values import Order
 from inventory_desktop.errors import InventoryError
 from inventory_desktop.ui import shortcuts
+from inventory_desktop.ui.live import LIVE_RECONNECTING, LiveUpdates
 from inventory_desktop.ui.messages import describe
 from inventory_desktop.ui.orders_view import OrdersView
 from inventory_desktop.ui.products_view import ProductsView
@@ -39,13 +41,21 @@ ORDER_ACTIONS = ("order.ship", "order.cancel")
 APPLICATION_WIDE = ("help.shortcuts",)  # F1 works in every window, order entry included
 
 
-def connection_text(state: str, detail: str) -> str:
-    """Words (and a symbol, so colour is never the only sign) for the status bar."""
+def connection_text(state: str, detail: str, live_state: str = "") -> str:
+    """Words (and a symbol, so colour is never the only sign) for the status bar.
+
+    ``live_state`` is the change listener's: while it reconnects, the lists still work but
+    no longer follow other stations, and the clerk should know that.
+    """
     if state == CONNECTED:
         where = detail or "the server"
         if where.startswith("standalone"):
-            return "● Standalone database (this computer)"
-        return f"● Connected to {where}"
+            text = "● Standalone database (this computer)"
+        else:
+            text = f"● Connected to {where}"
+        if live_state == LIVE_RECONNECTING:
+            text += " · live updates paused — reconnecting"
+        return text
     if state == CONNECTING:
         return f"○ {detail or 'Connecting…'}"
     if state == RECONNECTING:
@@ -54,8 +64,15 @@ def connection_text(state: str, detail: str) -> str:
     return f"✕ Offline{': ' + detail if detail else ''}"
 
 
+def window_title(station: str, server: str) -> str:
+    """"Inventory Desktop — <station> — <server>": which station, on which database."""
+    app_name = QCoreApplication.translate("MainWindow", "Inventory Desktop")
+    return " — ".join(part for part in (app_name, station, server) if part)
+
+
 class MainWindow(QMainWindow):
     closed = Signal()
+    connection_requested = Signal()  # File → Connection…; app.py opens the dialog
 
     def __init__(
         self,
@@ -64,12 +81,14 @@ class MainWindow(QMainWindow):
         page_size: int = 200,
         low_stock_threshold: int = 5,
         station: str = "",
+        live: LiveUpdates | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("main-window")
         self.setWindowTitle("Inventory Desktop")
         self._worker = worker
+        self.live = live  # other stations' changes; None: the lists poll instead
         self.order_entry: QWidget | None = None
         self.sheet: ShortcutSheet | None = None
         self.connect_problem: QMessageBox | None = None
@@ -82,7 +101,10 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.orders, f"&Orders ({shortcuts.key_text('view.orders')})")
         self.tabs.currentChanged.connect(self._tab_changed)
         self.setCentralWidget(self.tabs)
-        self.orders.order_changed.connect(self.products.refresh_visible)
+        self.orders.order_changed.connect(self._order_changed_here)
+        if live is not None:
+            self.products.follow(live)
+            self.orders.follow(live)
 
         self.actions_by_id: dict[str, QAction] = {}
         self._build_menus()
@@ -109,6 +131,8 @@ class MainWindow(QMainWindow):
         self._station_hint = station
         self._show_state(worker.state, worker.detail)
         worker.state_changed.connect(self._show_state)
+        if live is not None:
+            live.state_changed.connect(self._show_live_state)
         worker.busy_changed.connect(self._show_busy)
         worker.connection_failed.connect(self._connection_failed)
 
@@ -133,6 +157,7 @@ class MainWindow(QMainWindow):
             "product.history": self.products.show_history,
             "order.ship": self.orders.ship_order,
             "order.cancel": self.orders.cancel_order,
+            "app.connection": self.connection_requested.emit,
             "app.reconnect": self._worker.retry_now,
             "app.quit": self.close,
         }
@@ -150,7 +175,8 @@ class MainWindow(QMainWindow):
                 action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
             self.addAction(action)  # shortcuts work with the menu bar hidden too
             if spec.menu:
-                menus.setdefault(spec.menu, self.menuBar().addMenu(f"&{spec.menu}"))
+                if spec.menu not in menus:  # (setdefault would add an empty menu each time)
+                    menus[spec.menu] = self.menuBar().addMenu(f"&{spec.menu}")
                 menus[spec.menu].addAction(action)
             self.actions_by_id[action_id] = action
         view = menus["View"]
@@ -187,7 +213,7 @@ class MainWindow(QMainWindow):
             log.warning("order entry unavailable: %s", exc)
             QMessageBox.information(self, "New order", "Order entry is not available yet.")
             return
-        dialog = OrderEntryDialog(self._worker, parent=self)
+        dialog = OrderEntryDialog(self._worker, parent=self, live=self.live)
         placed = getattr(dialog, "order_placed", None)
         if placed is not None:
             placed.connect(self._order_placed)
@@ -195,9 +221,13 @@ class MainWindow(QMainWindow):
         self.order_entry = dialog
         dialog.show()
 
-    def _order_placed(self, _order: object) -> None:
-        self.orders.reload()
-        self.products.refresh_visible()
+    def _order_placed(self, order: Order) -> None:
+        self.orders.show_placed(order)  # on top now; the announcement may come later
+        self._order_changed_here(order)
+
+    def _order_changed_here(self, order: Order) -> None:
+        """Placed, shipped or cancelled here: its products' stock moved, by this station."""
+        self.products.changed_here(item.product_id for item in order.items)
 
     def _order_entry_gone(self, _obj: object = None) -> None:
         self.order_entry = None
@@ -213,12 +243,17 @@ class MainWindow(QMainWindow):
 
     # -- status bar ----------------------------------------------------------------------
 
+    def _show_live_state(self, _state: str, _detail: str) -> None:
+        self._show_state(self._worker.state, self._worker.detail)
+
     def _show_state(self, state: str, detail: str) -> None:
-        self.connection_label.setText(connection_text(state, detail))
+        live_state = self.live.state if self.live is not None else ""
+        self.connection_label.setText(connection_text(state, detail, live_state))
         self.reconnect_button.setVisible(state == RECONNECTING)
         self.connection_label.setToolTip(f"Database: {self._worker.server_label or detail}")
         station = self._worker.station or self._station_hint
         self.station_label.setText(f"Station: {station}" if station else "")
+        self.setWindowTitle(window_title(station, self._worker.server_label))
         if state == CONNECTED:
             self.products.retry_if_failed()
             self.orders.retry_if_failed()

@@ -50,6 +50,7 @@ from inventory_desktop.errors import (
 from inventory_desktop.ui import shortcuts
 from inventory_desktop.ui.messages import describe
 from inventory_desktop.ui.order_entry_form import OrderEntryForm
+from inventory_desktop.ui.order_entry_live import LiveStock
 from inventory_desktop.ui.order_entry_model import COL_QUANTITY, OrderLinesModel, format_money
 from inventory_desktop.ui.order_entry_search import (
     ProductSearch,
@@ -77,7 +78,7 @@ class OrderEntryDialog(QDialog):
 
     order_placed = Signal(object)  # the Order the server confirmed
 
-    def __init__(self, worker: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, worker: Any, parent: QWidget | None = None, *, live: Any = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("New order")
         self.setObjectName("order_entry")
@@ -93,6 +94,8 @@ class OrderEntryDialog(QDialog):
         self.model = OrderLinesModel(self)
         self.form = OrderEntryForm(self, self.model)
         self.search = ProductSearch(worker, self.form.product_field, self)
+        if live is not None:  # lines another station sells out are marked before Ctrl+Enter
+            self.live_stock = LiveStock(worker, live, self.model, self._live_note, self)
         self._connect()
         self._refresh_total()
         self.form.product_field.setFocus()
@@ -224,6 +227,9 @@ class OrderEntryDialog(QDialog):
             self._not_found(lookup.sku, text)  # ready for the next scan of it
         else:
             self.form.note(text, problem=True)  # the clerk is busy with the next product
+
+    def _live_note(self, text: str, problem: bool) -> None:
+        self.form.note(text, problem=problem)
 
     def _not_found(self, text: str, message: str | None = None) -> None:
         """Tell the clerk, with the text selected so the next scan replaces it."""

@@ -40,8 +40,10 @@ def _button(text: str, name: str, tip: str) -> QPushButton:
 
 
 def _first_key(action_id: str) -> str:
+    """The key as printed on a PC keyboard: Qt says "Return" for the big Enter key."""
     sequences = shortcuts.current()[action_id].sequences()
-    return sequences[0].toString(QKeySequence.SequenceFormat.NativeText) if sequences else ""
+    text = sequences[0].toString(QKeySequence.SequenceFormat.NativeText) if sequences else ""
+    return text.replace("Return", "Enter")  # the messages say Ctrl+Enter too
 
 
 class OrderEntryForm:

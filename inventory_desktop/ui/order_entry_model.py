@@ -12,11 +12,12 @@ from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 
 from inventory_desktop.domain import validation
 from inventory_desktop.domain.values import Product
 from inventory_desktop.errors import Shortage, ValidationError
+from inventory_desktop.ui.theme import semantic_colors
 
 COL_SKU, COL_NAME, COL_QUANTITY, COL_PRICE, COL_LINE_TOTAL, COL_AVAILABLE = range(6)
 HEADERS = ("SKU", "Name", "Qty", "Price", "Line total", "Available")
@@ -24,9 +25,6 @@ NUMERIC_COLUMNS = {COL_QUANTITY, COL_PRICE, COL_LINE_TOTAL, COL_AVAILABLE}
 
 ObjectRole = Qt.ItemDataRole.UserRole + 1  # the DraftLine of the row
 SortRole = Qt.ItemDataRole.UserRole + 2  # native values: Decimal, int, str
-
-_PROBLEM_BACKGROUND = QBrush(QColor(255, 228, 225))
-_PROBLEM_FOREGROUND = QBrush(QColor(170, 0, 0))
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -166,6 +164,20 @@ class OrderLinesModel(QAbstractTableModel):
             if row >= 0:
                 self._replace(row, replace(self._lines[row], available=s.available), quiet=True)
 
+    def refresh_products(self, products: list[Product]) -> list[tuple[DraftLine, DraftLine]]:
+        """Newer versions of products on the draft (another station sold or repriced them):
+        the lines take their stock and price. Returns (before, after) of each changed line."""
+        changed = []
+        for product in products:
+            row = self.row_of(product.id)
+            if row < 0 or product.version <= self._lines[row].product.version:
+                continue
+            before = self._lines[row]
+            after = replace(before, product=product, available=product.stock_quantity)
+            self._replace(row, after)
+            changed.append((before, after))
+        return changed
+
     def mark_gone(self, product_ids: tuple[int, ...] | list[int]) -> None:
         for product_id in product_ids:
             row = self.row_of(product_id)
@@ -220,11 +232,11 @@ class OrderLinesModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and column in NUMERIC_COLUMNS:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.BackgroundRole and line.problem:
-            return _PROBLEM_BACKGROUND
+            return QBrush(semantic_colors().problem_bg)  # readable on light and dark palettes
         if role == Qt.ItemDataRole.ForegroundRole and line.problem and column in (
             COL_QUANTITY, COL_AVAILABLE
         ):
-            return _PROBLEM_FOREGROUND
+            return QBrush(semantic_colors().problem_fg)
         if role == Qt.ItemDataRole.ToolTipRole:
             return line.advice or None
         return None

@@ -136,6 +136,9 @@ class ProductSearch(QObject):
         self.completer.setCompletionRole(SkuRole)
         self.completer.setMaxVisibleItems(10)
         field.setCompleter(self.completer)
+        # A long name gives way in the middle: the SKU in front and "· sold out" at the end
+        # stay readable however narrow the field is.
+        self.completer.popup().setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.completer.activated[QModelIndex].connect(self._on_activated)
         # Installed after the completer's own filter, so this one sees the popup's keys first.
         self.completer.popup().installEventFilter(self)

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 
 from inventory_desktop.domain.values import Order, OrderItem, Page
-from inventory_desktop.ui.paged_model import ObjectRole, PagedTableModel, SortRole
+from inventory_desktop.errors import NotFound
+from inventory_desktop.ui.paged_model import ChangedRole, ObjectRole, PagedTableModel, SortRole
 from inventory_desktop.ui.products_model import local_time, money
+from inventory_desktop.ui.theme import semantic_colors
 from inventory_desktop.ui.worker import DatabaseWorker
 
 COL_ID, COL_CREATED, COL_STATUS, COL_LINES, COL_TOTAL, COL_STATION = range(6)
 HEADERS = ("Order", "Placed", "Status", "Lines", "Total", "Station")
 
 STATUS_LABELS = {"pending": "Pending", "shipped": "Shipped", "cancelled": "Cancelled"}
-_STATUS_FG = {"shipped": QColor("#0f5132"), "cancelled": QColor("#6c757d")}
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
@@ -45,11 +47,69 @@ class OrderTableModel(PagedTableModel[Order]):
         status = self._status
         return lambda repo: repo.orders.list(status=status, limit=limit, offset=offset)
 
-    def replace_row(self, value: Order) -> bool:
+    def _normalize(self, value: Order) -> Order:
         # A status change answers with the full order; the list shows its line count.
         if value.items and not value.item_count:
             value = replace(value, item_count=len(value.items))
-        return super().replace_row(value)
+        return value
+
+    def replace_row(self, value: Order) -> bool:
+        return super().replace_row(self._normalize(value))
+
+    # -- live updates ----------------------------------------------------------------------
+
+    def matches(self, order: Order) -> bool:
+        return self._status is None or order.status == self._status
+
+    def could_show(self, order_id: int) -> bool:
+        """Would an order not loaded here sit among the loaded rows if it matched?
+
+        The list is newest first (by id): a new order goes on top; an older one that now
+        matches the filter goes between the loaded rows, or below them if all are loaded.
+        """
+        if self.total is None or self.row_of(order_id) >= 0:
+            return False
+        oldest = self.row_value(self.rowCount() - 1)
+        return oldest is None or order_id > oldest.id or not self.canFetchMore()
+
+    def insert_new(self, orders: Iterable[Order], mark: Callable[[Order], bool]) -> list[int]:
+        """Show orders that now belong in this list at their place (newest first), without a
+        reset: the rows below move down, the selection stays on its order."""
+        inserted = []
+        for order in sorted(orders, key=lambda o: o.id):
+            if not self.matches(order) or not self.could_show(order.id):
+                continue
+            row = next((i for i, o in enumerate(self._rows) if o.id < order.id), len(self._rows))
+            self.beginInsertRows(QModelIndex(), row, row)
+            self._rows.insert(row, self._normalize(order))
+            self._rows_moved()
+            self.endInsertRows()
+            if mark(order):
+                self._marks[order.id] = time.monotonic()
+            inserted.append(order.id)
+        if inserted:
+            self._set_total((self.total or 0) + len(inserted))
+            if not self._fade.isActive():
+                self._fade.start()
+        return inserted
+
+    def drop_unmatched(self, orders: Iterable[Order]) -> list[Order]:
+        """Take out loaded orders that left the filter (a pending order shipped elsewhere):
+        the list pages by offset, so a row the server no longer counts would skip another."""
+        dropped = []
+        for order in orders:
+            row = self.row_of(order.id)
+            if row < 0 or self.matches(order):
+                continue
+            self.beginRemoveRows(QModelIndex(), row, row)
+            del self._rows[row]
+            self._rows_moved()
+            self.endRemoveRows()
+            self._marks.pop(order.id, None)
+            dropped.append(order)
+        if dropped:
+            self._set_total(max((self.total or 0) - len(dropped), len(self._rows)))
+        return dropped
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
         if not index.isValid():
@@ -73,11 +133,32 @@ class OrderTableModel(PagedTableModel[Order]):
             return o
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (COL_ID, COL_LINES, COL_TOTAL):
             return _RIGHT
-        if role == Qt.ItemDataRole.ForegroundRole and o.status in _STATUS_FG:
-            return QBrush(_STATUS_FG[o.status])
+        if role == Qt.ItemDataRole.ForegroundRole and o.status in ("shipped", "cancelled"):
+            colors = semantic_colors()  # readable on the light or the dark palette in force
+            return QBrush(colors.shipped_fg if o.status == "shipped" else colors.cancelled_fg)
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return self.tinted(index.row(), None)  # tinted a moment when changed elsewhere
+        if role == ChangedRole:
+            return self.highlight(index.row())
         if role == Qt.ItemDataRole.ToolTipRole and o.status != "pending" and o.status_changed_by:
             return f"{STATUS_LABELS[o.status]} by station {o.status_changed_by}"
         return None
+
+
+def orders_by_id(ids: Iterable[int]) -> Callable[[Any], list[Order]]:
+    """One worker call for a few orders (the repository has no get_many for orders)."""
+    wanted = sorted(ids)
+
+    def call(repo: Any) -> list[Order]:
+        found = []
+        for order_id in wanted:
+            try:
+                found.append(repo.orders.get(order_id))
+            except NotFound:
+                pass
+        return found
+
+    return call
 
 
 LCOL_SKU, LCOL_NAME, LCOL_QTY, LCOL_PRICE, LCOL_TOTAL = range(5)

@@ -1,4 +1,9 @@
-"""The Orders tab: newest first, filtered by status; an order's lines; ship and cancel."""
+"""The Orders tab: newest first, filtered by status; an order's lines; ship and cancel.
+
+Other stations' orders and status changes show as they happen (``follow``): a changed row is
+updated in place, a new order goes on top, an order that left the filter goes out, all
+without a reset, so the clerk's selection and scroll position stay.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QMessageBox,
     QSplitter,
@@ -19,12 +25,22 @@ from PySide6.QtWidgets import (
 from inventory_desktop.domain.values import Order
 from inventory_desktop.errors import InvalidTransition, InventoryError
 from inventory_desktop.ui import shortcuts
+from inventory_desktop.ui.live import (
+    LIVE_CONNECTED,
+    Change,
+    LiveUpdates,
+    PendingFetch,
+    keep_scroll_on_insert,
+)
 from inventory_desktop.ui.messages import describe, when
 from inventory_desktop.ui.orders_model import (
+    COL_CREATED,
     COL_ID,
+    LCOL_NAME,
     STATUS_LABELS,
     OrderLinesModel,
     OrderTableModel,
+    orders_by_id,
 )
 from inventory_desktop.ui.paged_model import ObjectRole
 from inventory_desktop.ui.products_model import money
@@ -33,7 +49,8 @@ from inventory_desktop.ui.worker import DatabaseWorker
 FILTERS = (("All orders", None), ("Pending", "pending"), ("Shipped", "shipped"),
            ("Cancelled", "cancelled"))
 SHIP, CANCEL = "shipped", "cancelled"
-POLL_MS = 15_000  # orders placed at other stations appear within this (a light poll)
+POLL_MS = 15_000  # only while live updates are down: new orders appear within this
+FETCH_ONE_BY_ONE_MAX = 40  # more changed orders than this: one list query instead
 
 
 def _showing(box: QMessageBox | None) -> bool:
@@ -49,6 +66,7 @@ def _table() -> QTableView:
     table.setAlternatingRowColors(True)
     table.verticalHeader().hide()
     table.horizontalHeader().setStretchLastSection(True)
+    table.setWordWrap(False)  # one line a row: a wrapped date doubled every row's height
     return table
 
 
@@ -65,6 +83,10 @@ class OrdersView(QWidget):
         self._confirming: tuple[int, str, object] | None = None  # order id, status, yes button
         self.model = OrderTableModel(worker, page_size, self)
         self.lines = OrderLinesModel(self)
+        self._live: LiveUpdates | None = None
+        self._live_seen = False
+        self._place: tuple[int | None, int] = (None, 0)  # current order, scroll, across a reset
+        self._fetch = PendingFetch(worker, orders_by_id, self._apply_fresh, self)
 
         self.filter = QComboBox()
         self.filter.setObjectName("order-filter")
@@ -79,6 +101,8 @@ class OrdersView(QWidget):
         self.table = _table()
         self.table.setObjectName("orders-table")
         self.table.setModel(self.model)
+        self.table.setColumnWidth(  # "2026-11-25 06:13" on one line, at any font size
+            COL_CREATED, self.table.fontMetrics().horizontalAdvance("8888-88-88 88:88") + 24)
         self.table.selectionModel().currentRowChanged.connect(
             lambda cur, _prev: self._load_detail(cur))
         self.setFocusProxy(self.table)
@@ -89,6 +113,9 @@ class OrdersView(QWidget):
         self.lines_table = _table()
         self.lines_table.setObjectName("order-lines")
         self.lines_table.setModel(self.lines)
+        lines_header = self.lines_table.horizontalHeader()  # the name takes the room, so the
+        lines_header.setStretchLastSection(False)  # money stays next to the quantity
+        lines_header.setSectionResizeMode(LCOL_NAME, QHeaderView.ResizeMode.Stretch)
         self.lines_table.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.total_label = QLabel()
         self.total_label.setObjectName("order-total")
@@ -110,7 +137,9 @@ class OrdersView(QWidget):
         self.status = QLabel("Loading…")
         self.model.total_changed.connect(lambda n: self.status.setText(f"{n:,} orders"))
         self.model.load_failed.connect(lambda e: self.status.setText(describe(e)))
+        self.model.modelAboutToBeReset.connect(self._remember_place)
         self.model.modelReset.connect(self._after_reset)
+        keep_scroll_on_insert(self.table)
 
         top = QHBoxLayout()
         top.addWidget(filter_label)
@@ -143,8 +172,18 @@ class OrdersView(QWidget):
         self.table.setCurrentIndex(self.model.index(row, COL_ID))
         return True
 
+    def _remember_place(self) -> None:
+        current = self.current_order()
+        self._place = (current.id if current else None, self.table.verticalScrollBar().value())
+
     def _after_reset(self) -> None:
         target, self._reselect = self._reselect, None
+        if self.model.keeping_place:  # a bulk change elsewhere: stay where the clerk was
+            target, scroll = self._place
+            self.table.doItemsLayout()  # the scroll range first, then the old position
+            if target is not None and self.select_order(target):
+                self.table.verticalScrollBar().setValue(scroll)
+                return
         if target is not None and self.select_order(target):
             return
         if self.model.rowCount():
@@ -201,8 +240,68 @@ class OrdersView(QWidget):
         self._reselect = current.id if current else None
         self.model.reload()
 
+    # -- other stations' changes --------------------------------------------------------
+
+    def follow(self, live: LiveUpdates) -> None:
+        """Show other stations' orders and status changes as they happen."""
+        self._live = live
+        live.changed.connect(self._on_change)
+        live.state_changed.connect(self._on_live_state)
+
+    def _on_change(self, change: Change) -> None:
+        if change.table != "orders":
+            return
+        if change.rows is None:
+            self._refresh_all()
+            return
+        wanted = self.model.stale_keys(change.rows) | {
+            oid for oid, _version in change.rows if self.model.could_show(oid)}
+        if len(wanted) > FETCH_ONE_BY_ONE_MAX:  # a catch-up after a long outage
+            self._refresh_all()
+        else:
+            self._fetch.add(wanted)
+
+    def _on_live_state(self, state: str, _detail: str) -> None:
+        # Orders placed between the first page and the first LISTEN: see products_view.
+        if state == LIVE_CONNECTED and not self._live_seen:
+            self._live_seen = True
+            self.model.refresh_all()
+
+    def _refresh_all(self) -> None:
+        self.model.refresh_all()
+        if self._detail_for is not None:
+            self._load_detail(self.table.currentIndex())
+
+    def show_placed(self, order: Order) -> None:
+        """An order this station just placed: on top at once, not tinted."""
+        self.model.insert_new([order], mark=lambda _order: False)
+
+    def _changed_elsewhere(self, order: Order) -> bool:
+        station = order.status_changed_by if order.status != "pending" else order.station
+        return station != self._worker.station
+
+    def _apply_fresh(self, orders: list[Order]) -> None:
+        mark = self._changed_elsewhere
+        self.model.apply_fresh([o for o in orders if self.model.matches(o)], mark=mark)
+        self.model.insert_new(orders, mark=mark)
+        for order in self.model.drop_unmatched(orders):
+            label = STATUS_LABELS.get(order.status, order.status).lower()
+            by = f" at station {order.status_changed_by}" if order.status_changed_by else ""
+            self.status.setText(f"Order {order.id} was {label}{by}; it left this list.")
+        for order in orders:
+            if order.id == self._detail_for:
+                self._show_detail(order)
+            if self._confirming is not None and self._confirming[0] == order.id and \
+                    _showing(self.confirm_box) and order.status != "pending":
+                by = f" by station {order.status_changed_by}" if order.status_changed_by else ""
+                self.confirm_box.setInformativeText(  # type: ignore[union-attr]
+                    f"Note: it was just {order.status}{by}.")
+
     def check_for_news(self) -> None:
-        """A light poll: one row from the server; reload only when orders came or went."""
+        """A light poll: one row from the server; reload only when orders came or went.
+        Runs only while live updates are down."""
+        if self._live is not None and self._live.is_connected:
+            return
         if not self._worker.is_connected or self.model.loading or self.model.total is None:
             return
         status, generation = self.model.status_filter, self.model.generation

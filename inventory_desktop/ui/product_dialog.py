@@ -3,6 +3,11 @@
 Edit sends ``expected_version``; when another station changed the product meanwhile
 (StaleRecord) the clerk sees their version beside theirs and chooses: reload theirs, or
 overwrite with mine (the same update again with the current version).
+
+With live updates the clerk hears of it before pressing Save: a banner says the product was
+changed elsewhere and offers Reload. A change of stock only (an order, a delivery) touches
+nothing the clerk edits: the dialog takes the new version quietly, so Save does not report
+a conflict that is none.
 """
 
 from __future__ import annotations
@@ -27,8 +32,9 @@ from PySide6.QtWidgets import (
 from inventory_desktop.domain import validation
 from inventory_desktop.domain.values import Product
 from inventory_desktop.errors import DuplicateSku, InventoryError, StaleRecord, ValidationError
-from inventory_desktop.ui.forms import CheckedField, ErrorLabel
-from inventory_desktop.ui.messages import describe
+from inventory_desktop.ui.forms import CheckedField, ErrorLabel, label_keys_to_editors
+from inventory_desktop.ui.live import Change, ChangedBanner, LiveUpdates, PendingFetch
+from inventory_desktop.ui.messages import describe, when
 from inventory_desktop.ui.worker import DatabaseWorker
 
 EDITABLE = ("sku", "name", "price", "description")
@@ -47,15 +53,19 @@ class ProductDialog(QDialog):
     saved = Signal(object)  # the Product as stored
 
     def __init__(
-        self, worker: DatabaseWorker, product: Product | None = None, parent: QWidget | None = None
+        self, worker: DatabaseWorker, product: Product | None = None,
+        parent: QWidget | None = None, *, live: LiveUpdates | None = None,
     ) -> None:
         super().__init__(parent)
         self._worker = worker
         self.product = product
         self.stale_dialog: StaleDialog | None = None
+        self._theirs: Product | None = None  # a newer version saved elsewhere, not yet shown
+        self.banner = ChangedBanner(self)
+        self.banner.reload_clicked.connect(self._reload_theirs)
         self._saving = False
         self.setWindowTitle("Edit product" if product else "New product")
-        self.setMinimumWidth(420)
+        self.setMinimumWidth(480)  # a duplicate-SKU message fits on one line under the field
 
         self.fields: dict[str, CheckedField] = {
             "sku": CheckedField(QLineEdit(), validation.sku),
@@ -73,8 +83,9 @@ class ProductDialog(QDialog):
             self.fields["stock_quantity"] = CheckedField(QLineEdit("0"), validation.stock_quantity)
             form.addRow("Opening s&tock", self.fields["stock_quantity"])
         else:
-            stock = QLabel(f"{product.stock_quantity:,} (change it with Receive or Adjust)")
-            form.addRow("Stock", stock)
+            self.stock_label = QLabel()
+            self._show_stock(product)
+            form.addRow("Stock", self.stock_label)
         description = QPlainTextEdit()
         description.setFixedHeight(80)
         self.fields["description"] = CheckedField(description, validation.description)
@@ -92,9 +103,11 @@ class ProductDialog(QDialog):
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
         layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
+        label_keys_to_editors(form)  # Alt+S, Alt+N, Alt+P … go to the fields
 
         # Tab follows what the eye sees: top to bottom, then Save, Cancel.
         chain = [f.editor for f in self.fields.values()] + [
@@ -105,6 +118,11 @@ class ProductDialog(QDialog):
             QWidget.setTabOrder(first, second)
         if product is not None:
             self._fill(product)
+            if live is not None:
+                pid = product.id
+                self._fetch = PendingFetch(
+                    worker, lambda _ids: lambda repo: repo.products.get(pid), self._fresh, self)
+                live.changed.connect(self._on_change)
         self._update_save()
         self.fields["sku" if product is None else "name"].editor.setFocus()
 
@@ -192,6 +210,50 @@ class ProductDialog(QDialog):
 
     # -- someone else changed it ----------------------------------------------------------
 
+    def _show_stock(self, product: Product, changed_at: str = "") -> None:
+        text = f"{product.stock_quantity:,} (change it with Receive or Adjust)"
+        if changed_at:
+            text = f"{product.stock_quantity:,} (changed at {changed_at}; Receive or Adjust)"
+        self.stock_label.setText(text)
+
+    def _on_change(self, change: Change) -> None:
+        if change.table != "products" or self.product is None:
+            return
+        pid, version = self.product.id, self.product.version
+        if change.rows is None or any(i == pid and v > version for i, v in change.rows):
+            self._fetch.add((pid,))
+
+    def _fresh(self, fresh: Product) -> None:
+        if self.product is None or fresh.version <= self.product.version:
+            return  # our own save, or an answer older than what we hold
+        differ = [f for f in EDITABLE if getattr(fresh, f) != getattr(self.product, f)]
+        if fresh.stock_quantity != self.product.stock_quantity:
+            self._show_stock(fresh, when(fresh.updated_at))
+        if not differ:
+            self.product = fresh  # stock only: nothing the clerk edits (see the docstring)
+            return
+        names = ", ".join(LABELS[f].lower() for f in differ)
+        said = f"Another station changed this product at {when(fresh.updated_at)} ({names})"
+        if not self._edited():  # nothing of the clerk's to lose: show theirs at once
+            self.product = fresh
+            self._fill(fresh)
+            self.banner.show_message(f"{said}; showing their version.")
+            return
+        self._theirs = fresh
+        self.banner.show_message(
+            f"{said}. Reload shows their version; saving now asks which to keep.",
+            offer_reload=True)
+
+    def _edited(self) -> bool:
+        try:
+            return bool(self.changes())
+        except ValidationError:
+            return True  # a field being typed into, not yet valid
+
+    def _reload_theirs(self) -> None:
+        if self._theirs is not None:
+            self._reload(self._theirs)
+
     def _show_stale(self, current: Product) -> None:
         # Bound methods, not lambdas holding this dialog: the stale dialog deletes itself on
         # close, and a lambda's last reference to its parent must not die inside that delete.
@@ -202,13 +264,18 @@ class ProductDialog(QDialog):
 
     def _reload(self, current: Product) -> None:
         self.product = current
+        self._theirs = None
+        self.banner.clear()
         self._fill(current)
+        self._show_stock(current)
         self.message.show_error(f"Showing the version saved by another station "
                                 f"(version {current.version}).")
         self._update_save()
 
     def _overwrite(self, current: Product, mine: dict[str, Any]) -> None:
         self.product = current
+        self._theirs = None
+        self.banner.clear()
         self._submit_update(current.version, mine)
 
 

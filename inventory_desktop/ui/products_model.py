@@ -16,17 +16,13 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from inventory_desktop.domain.values import Page, Product
-from inventory_desktop.ui.paged_model import ObjectRole, PagedTableModel, SortRole
+from inventory_desktop.ui.paged_model import ChangedRole, ObjectRole, PagedTableModel, SortRole
+from inventory_desktop.ui.theme import semantic_colors
 from inventory_desktop.ui.worker import DatabaseWorker
 
 COL_SKU, COL_NAME, COL_PRICE, COL_STOCK, COL_UPDATED = range(5)
 HEADERS = ("SKU", "Name", "Price", "Stock", "Updated")
 SORT_KEYS = ("sku", "name", "price", "stock_quantity", "updated_at")  # the server's names
-
-SOLD_OUT_BG = QColor("#f8d7da")
-SOLD_OUT_FG = QColor("#842029")
-LOW_BG = QColor("#fff3cd")
-LOW_FG = QColor("#664d03")
 
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
@@ -136,13 +132,20 @@ class ProductTableModel(PagedTableModel[Product]):
                 return int(_RIGHT)
         elif role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole):
             level = stock_level(p.stock_quantity, self.low_stock_threshold)
+            colors = semantic_colors()  # readable on the light or the dark palette in force
+            bg: QColor | None
+            fg: QColor | None
             if level == StockLevel.SOLD_OUT:
-                bg, fg = SOLD_OUT_BG, SOLD_OUT_FG
+                bg, fg = colors.sold_out_bg, colors.sold_out_fg
             elif level == StockLevel.LOW:
-                bg, fg = LOW_BG, LOW_FG
+                bg, fg = colors.low_bg, colors.low_fg
             else:
-                return None
-            return QBrush(bg if role == Qt.ItemDataRole.BackgroundRole else fg)
+                bg = fg = None
+            if role == Qt.ItemDataRole.BackgroundRole:
+                return self.tinted(index.row(), bg)  # tinted a moment when changed elsewhere
+            return QBrush(fg) if fg is not None else None
+        elif role == ChangedRole:
+            return self.highlight(index.row())
         elif role == Qt.ItemDataRole.ToolTipRole:
             level = stock_level(p.stock_quantity, self.low_stock_threshold)
             if level == StockLevel.SOLD_OUT:

@@ -1,11 +1,21 @@
-"""The Products tab: search field, the paged table, and the product actions."""
+"""The Products tab: search field, the paged table, and the product actions.
+
+Other stations' changes to the loaded rows show as they happen (``follow``): the listener
+names the rows and their new versions, the rows older than that are fetched in one
+``get_many`` and swapped in place. Only while live updates are down does a light poll of
+the rows on screen stand in for them.
+"""
 
 from __future__ import annotations
+
+import time
+from collections.abc import Iterable
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QTableView,
@@ -16,13 +26,20 @@ from PySide6.QtWidgets import (
 from inventory_desktop.domain.validation import NAME_MAX
 from inventory_desktop.domain.values import Product
 from inventory_desktop.ui import shortcuts
+from inventory_desktop.ui.live import LIVE_CONNECTED, Change, LiveUpdates, PendingFetch
 from inventory_desktop.ui.messages import describe
 from inventory_desktop.ui.paged_model import ObjectRole
-from inventory_desktop.ui.products_model import COL_NAME, COL_SKU, ProductTableModel
+from inventory_desktop.ui.products_model import (
+    COL_NAME,
+    COL_SKU,
+    COL_UPDATED,
+    ProductTableModel,
+)
 from inventory_desktop.ui.worker import DatabaseWorker
 
 SEARCH_DEBOUNCE_MS = 200
-POLL_VISIBLE_MS = 15_000  # a light poll of the rows on screen; changes at other stations show
+POLL_VISIBLE_MS = 15_000  # only while live updates are down: a light poll of the rows on screen
+OWN_CHANGE_S = 5.0  # a change this station made is not tinted as "changed elsewhere"
 
 
 class ProductsView(QWidget):
@@ -39,7 +56,13 @@ class ProductsView(QWidget):
         self._worker = worker
         self.dialog: QWidget | None = None  # the dialog opened last (tests look at it)
         self._reselect: int | None = None
+        self._live: LiveUpdates | None = None
+        self._live_seen = False
+        self._own: dict[int, float] = {}  # product id -> until when a change is this station's
+        self._place: tuple[int | None, int] = (None, 0)  # current product, scroll, across a reset
         self.model = ProductTableModel(worker, page_size, low_stock_threshold, self)
+        self._fetch = PendingFetch(
+            worker, lambda ids: lambda repo: repo.products.get_many(ids), self._apply_fresh, self)
 
         self.search = QLineEdit()
         self.search.setObjectName("product-search")
@@ -65,8 +88,13 @@ class ProductsView(QWidget):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionsMovable(True)
         self.table.horizontalHeader().setStretchLastSection(False)
-        self.table.setColumnWidth(COL_SKU, 140)
+        self.table.setWordWrap(False)  # one line a row; a long name ends in "…" (tooltip: all)
+        text_width = self.table.fontMetrics().horizontalAdvance  # widths follow the font size
+        self.table.setColumnWidth(COL_SKU, text_width("MMMMMMMMMMMMMM") + 16)
         self.table.setColumnWidth(COL_NAME, 320)
+        self.table.horizontalHeader().setSectionResizeMode(
+            COL_NAME, QHeaderView.ResizeMode.Stretch)  # the name takes the room that is left
+        self.table.setColumnWidth(COL_UPDATED, text_width("8888-88-88 88:88") + 24)
         self.table.horizontalHeader().setSortIndicator(COL_SKU, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)  # a header click is model.sort(): a server query
         self.table.activated.connect(lambda _i: self.edit_product())
@@ -79,6 +107,7 @@ class ProductsView(QWidget):
         self.model.total_changed.connect(self._show_total)
         self.model.loading_changed.connect(self._show_loading)
         self.model.load_failed.connect(lambda e: self.status.setText(describe(e)))
+        self.model.modelAboutToBeReset.connect(self._remember_place)
         self.model.modelReset.connect(self._after_reset)
 
         top = QHBoxLayout()
@@ -121,8 +150,19 @@ class ProductsView(QWidget):
         if loading and self.model.total is None:
             self.status.setText("Loading…")
 
+    def _remember_place(self) -> None:
+        current = self.current_product()
+        self._place = (current.id if current else None, self.table.verticalScrollBar().value())
+
     def _after_reset(self) -> None:
         target, self._reselect = self._reselect, None
+        if self.model.keeping_place:  # a bulk change elsewhere: stay where the clerk was
+            target, scroll = self._place
+            self.table.doItemsLayout()  # the scroll range first, then the old position
+            if target is not None:
+                self.select_product(target)
+            self.table.verticalScrollBar().setValue(scroll)
+            return
         if (target is None or not self.select_product(target)) and self.model.rowCount():
             self.table.setCurrentIndex(self.model.index(0, COL_SKU))
 
@@ -146,8 +186,49 @@ class ProductsView(QWidget):
         if self.model.last_error is not None:
             self.reload()
 
+    # -- other stations' changes --------------------------------------------------------
+
+    def follow(self, live: LiveUpdates) -> None:
+        """Show other stations' changes to the loaded rows as they happen."""
+        self._live = live
+        live.changed.connect(self._on_change)
+        live.state_changed.connect(self._on_live_state)
+
+    def _on_change(self, change: Change) -> None:
+        if change.table != "products":
+            return
+        if change.rows is None:
+            self.model.refresh_all()
+        else:
+            self._fetch.add(self.model.stale_keys(change.rows))
+
+    def _on_live_state(self, state: str, _detail: str) -> None:
+        # Changes made between the first page and the first LISTEN were announced to no one
+        # here; later reconnects are covered by the listener's own catch-up query.
+        if state == LIVE_CONNECTED and not self._live_seen:
+            self._live_seen = True
+            self.model.refresh_all()
+
+    def changed_here(self, product_ids: Iterable[int]) -> None:
+        """This station changed these products (an order, a cancellation): show their new
+        stock without tinting them as changed elsewhere."""
+        now = time.monotonic()
+        self._own = {pid: until for pid, until in self._own.items() if until > now}
+        loaded = []
+        for pid in product_ids:
+            self._own[pid] = now + OWN_CHANGE_S
+            if self.model.row_of(pid) >= 0:
+                loaded.append(pid)
+        self._fetch.add(loaded)
+
+    def _apply_fresh(self, products: list[Product]) -> None:
+        now = time.monotonic()
+        self.model.apply_fresh(products, mark=lambda p: self._own.pop(p.id, 0.0) < now)
+
     def refresh_visible(self, *_: object) -> None:
-        """Fetch fresh values for the rows on screen (another station may have sold them)."""
+        """Fetch fresh values for the rows on screen (the poll while live updates are down)."""
+        if self._live is not None and self._live.is_connected:
+            return  # the listener tells us row by row
         if not self._worker.is_connected or self.model.loading or not self.model.rowCount():
             return
         first = max(self.table.rowAt(0), 0)
@@ -157,13 +238,8 @@ class ProductsView(QWidget):
         generation = self.model.generation
 
         def apply(products: list[Product]) -> None:
-            if generation != self.model.generation:
-                return
-            for p in products:
-                row = self.model.row_of(p.id)
-                old = self.model.row_value(row)
-                if old is not None and old.version != p.version:
-                    self.model.replace_row(p)
+            if generation == self.model.generation:
+                self._apply_fresh(products)
 
         self._worker.run(lambda repo: repo.products.get_many(ids), owner=self).success(
             apply).failure(lambda _e: None)  # the status bar already tells a lost connection
@@ -185,7 +261,7 @@ class ProductsView(QWidget):
             return
         from inventory_desktop.ui.product_dialog import ProductDialog
 
-        dialog = ProductDialog(self._worker, product, self)
+        dialog = ProductDialog(self._worker, product, self, live=self._live)
         dialog.saved.connect(self._changed)
         self._open(dialog)
 
@@ -205,7 +281,7 @@ class ProductsView(QWidget):
             return
         from inventory_desktop.ui.stock_dialog import StockDialog
 
-        dialog = StockDialog(self._worker, product, mode, self)
+        dialog = StockDialog(self._worker, product, mode, self, live=self._live)
         dialog.saved.connect(self._changed)
         self._open(dialog)
 

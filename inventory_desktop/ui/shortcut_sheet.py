@@ -40,7 +40,7 @@ class ShortcutSheet(QDialog):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Keyboard shortcuts")
-        self.resize(560, 520)
+        self.resize(680, 540)  # the longest line ("Product field: …") fits unclipped
         self.tree = QTreeWidget()
         self.tree.setObjectName("shortcut-sheet")
         self.tree.setColumnCount(2)

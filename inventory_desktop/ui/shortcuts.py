@@ -61,6 +61,7 @@ DEFAULT_SHORTCUTS: dict[str, Shortcut] = {
     "product.history": Shortcut("Stock &history…", ("Ctrl+H",), PRODUCTS, "Products"),
     "order.ship": Shortcut("&Ship order…", ("Ctrl+Shift+S",), ORDERS, "Orders"),
     "order.cancel": Shortcut("&Cancel order…", ("Ctrl+Shift+X",), ORDERS, "Orders"),
+    "app.connection": Shortcut("Co&nnection…", ("Ctrl+Shift+D",), MAIN, "File"),
     "app.reconnect": Shortcut("Re&connect now", ("Ctrl+Shift+F5",), ANYWHERE, "File"),
     "app.quit": Shortcut("&Quit", ("Ctrl+Q",), ANYWHERE, "File"),
     # Keys fields understand (F1 sheet only).

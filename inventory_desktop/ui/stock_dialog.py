@@ -1,4 +1,9 @@
-"""Receive stock / adjust stock (with a reason), and a product's stock movement history."""
+"""Receive stock / adjust stock (with a reason), and a product's stock movement history.
+
+Stock changes by a delta, so another station selling the product meanwhile is no conflict:
+with live updates the dialog shows the new stock at once (and who moved it), and checks the
+clerk's change against it.
+"""
 
 from __future__ import annotations
 
@@ -22,8 +27,9 @@ from PySide6.QtWidgets import (
 from inventory_desktop.domain import validation
 from inventory_desktop.domain.values import Page, Product, StockMovement
 from inventory_desktop.errors import InventoryError, ValidationError
-from inventory_desktop.ui.forms import CheckedField, ErrorLabel
-from inventory_desktop.ui.messages import describe
+from inventory_desktop.ui.forms import CheckedField, ErrorLabel, label_keys_to_editors
+from inventory_desktop.ui.live import Change, ChangedBanner, LiveUpdates, PendingFetch
+from inventory_desktop.ui.messages import describe, when
 from inventory_desktop.ui.paged_model import ObjectRole, PagedTableModel, SortRole
 from inventory_desktop.ui.products_model import local_time
 from inventory_desktop.ui.worker import DatabaseWorker
@@ -39,7 +45,7 @@ class StockDialog(QDialog):
 
     def __init__(
         self, worker: DatabaseWorker, product: Product, mode: str = RECEIVE,
-        parent: QWidget | None = None,
+        parent: QWidget | None = None, *, live: LiveUpdates | None = None,
     ) -> None:
         super().__init__(parent)
         self._worker = worker
@@ -48,9 +54,10 @@ class StockDialog(QDialog):
         self._saving = False
         receive = mode == RECEIVE
         self.setWindowTitle(f"{'Receive' if receive else 'Adjust'} stock — {product.sku}")
-        head = QLabel(f"<b>{product.sku}</b> {product.name}<br>"
-                      f"In stock now: {product.stock_quantity:,}")
+        self.head = head = QLabel()
         head.setTextFormat(Qt.TextFormat.RichText)
+        self._show_head()
+        self.banner = ChangedBanner(self)
         self.quantity = CheckedField(QLineEdit(), self._check_quantity)
         self.quantity.editor.setObjectName("quantity")
         self.quantity.editor.setPlaceholderText("e.g. 24" if receive else "e.g. -3 or 5")
@@ -70,19 +77,61 @@ class StockDialog(QDialog):
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText("&Receive" if receive else "&Adjust")
+        # Enter presses it; no Alt+R, which belongs to the Reason field.
+        self.ok_button.setText("Receive" if receive else "&Adjust")
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(head)
+        layout.addWidget(self.banner)
         layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
+        label_keys_to_editors(form)  # Alt+Q / Alt+C and Alt+R go to the fields
         self.quantity.editor.textChanged.connect(self._update)
         self.reason_box.currentTextChanged.connect(self._update)
         QWidget.setTabOrder(self.quantity.editor, self.reason_box)
         self._update()
         self.quantity.editor.setFocus()
+        if live is not None:
+            pid = product.id
+            self._fetch = PendingFetch(worker, lambda _ids: lambda repo: (
+                repo.products.get(pid), repo.stock_movements(product_id=pid, limit=1)),
+                self._fresh, self)
+            live.changed.connect(self._on_change)
+
+    def _show_head(self) -> None:
+        p = self.product
+        self.head.setText(f"<b>{p.sku}</b> {p.name}<br>In stock now: {p.stock_quantity:,}")
+
+    # -- another station moved the stock ----------------------------------------------------
+
+    def _on_change(self, change: Change) -> None:
+        if change.table != "products":
+            return
+        pid, version = self.product.id, self.product.version
+        if change.rows is None or any(i == pid and v > version for i, v in change.rows):
+            self._fetch.add((pid,))
+
+    def _fresh(self, answer: tuple[Product, Page[StockMovement]]) -> None:
+        fresh, movements = answer
+        old = self.product
+        if fresh.version <= old.version or self._saving:
+            return  # our own change, or an answer older than what we show
+        self.product = fresh
+        self._show_head()
+        if fresh.stock_quantity != old.stock_quantity:
+            last = movements.items[0] if movements.items else None
+            by = "another station"
+            if last is not None and last.station:
+                by = "this station" if last.station == self._worker.station else \
+                    f"station {last.station}"
+            order = f" (order {last.order_id})" if last is not None and last.order_id else ""
+            self.banner.show_message(
+                f"Stock changed at {by} at {when(fresh.updated_at)}{order}: "
+                f"{old.stock_quantity:,} → {fresh.stock_quantity:,}.")
+        self.quantity.check()  # "would leave less than nothing" depends on the stock
+        self._update()
 
     def _check_quantity(self, text: str) -> int:
         if self.mode == RECEIVE:

@@ -20,12 +20,20 @@ from inventory_desktop.ui.worker import DatabaseWorker  # noqa: E402
 
 @pytest.fixture(autouse=True)
 def _private_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
-    """Never touch the clerk's real settings (napari's _fresh_settings)."""
+    """Never touch the clerk's real settings (napari's _fresh_settings), nor the real
+    ~/.pgpass or OS keyring (the connection dialog saves passwords there)."""
     config_dir = tmp_path_factory.mktemp("config")
     monkeypatch.setenv("INVENTORY_CONFIG_DIR", str(config_dir))
+    monkeypatch.setenv("PGPASSFILE", str(config_dir / "pgpass"))
     for name in ("INVENTORY_DATABASE_URL", "INVENTORY_STATION"):
         monkeypatch.delenv(name, raising=False)
-    return config_dir
+    import keyring
+    from keyring.backends import fail
+
+    real_keyring = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())  # a test that wants one sets its own
+    yield config_dir
+    keyring.set_keyring(real_keyring)
 
 
 @pytest.fixture

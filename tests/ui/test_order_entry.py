@@ -607,7 +607,7 @@ def test_closing_while_placing_drops_the_answer(qtbot, dialog, stock, repo, db_w
 def test_buttons_are_not_auto_default_and_show_their_keys(dialog):
     buttons = dialog.findChildren(QPushButton)
     assert buttons and not any(b.autoDefault() or b.isDefault() for b in buttons)
-    assert "Ctrl+Return" in dialog.form.place_button.text()
+    assert "Ctrl+Enter" in dialog.form.place_button.text()  # as the keyboard and messages say
     assert "Esc" in dialog.form.close_button.text()
     assert "Del" in dialog.form.remove_button.text()
     assert "Ctrl+Enter" in dialog.form.place_button.toolTip()
