@@ -150,7 +150,9 @@ def test_reconnects_after_the_server_comes_back(qtbot, pg_server, db_worker, mon
         errors = []
         op = db_worker.run(lambda repo: repo.products.list()).failure(errors.append)
         qtbot.waitUntil(lambda: op.done, timeout=30000)
-        assert db_worker.state == "reconnecting"
+        assert [type(e).__name__ for e in errors] == ["DatabaseUnavailable"]
+        # The answer and the state change are two queued signals: the answer comes first.
+        qtbot.waitUntil(lambda: db_worker.state == "reconnecting", timeout=5000)
     finally:
         pg_server.start()
     qtbot.waitUntil(lambda: db_worker.state == "connected", timeout=30000)
