@@ -61,14 +61,14 @@ class _ErrorReporter(QObject):
             return
         box = QMessageBox(_parent_window())
         box.setIcon(QMessageBox.Icon.Critical)
-        box.setWindowTitle("Something went wrong")
-        box.setText(
+        box.setWindowTitle(self.tr("Something went wrong"))
+        box.setText(self.tr(
             "Inventory Desktop ran into a problem it did not expect. Your saved work is safe.\n\n"
             "If this happens again, press “Copy details” and send them to your administrator."
-        )
+        ))
         box.setInformativeText(summary)
         box.setDetailedText(details)
-        copy = box.addButton("Copy details", QMessageBox.ButtonRole.ActionRole)
+        copy = box.addButton(self.tr("Copy details"), QMessageBox.ButtonRole.ActionRole)
         copy.clicked.disconnect()  # keep the box open when copying
         copy.clicked.connect(lambda: QApplication.clipboard().setText(box.detailedText()))
         box.addButton(QMessageBox.StandardButton.Close)

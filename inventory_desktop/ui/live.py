@@ -241,7 +241,7 @@ class ChangedBanner(QFrame):
         self.label = QLabel()
         self.label.setObjectName("changed-banner-text")
         self.label.setWordWrap(True)
-        self.reload_button = QPushButton("&Reload")
+        self.reload_button = QPushButton(self.tr("&Reload"))
         self.reload_button.setObjectName("changed-banner-reload")
         self.reload_button.setAutoDefault(False)  # Enter still belongs to the dialog's fields
         self.reload_button.clicked.connect(self.reload_clicked)

@@ -8,7 +8,7 @@ import base64
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QByteArray, QCoreApplication, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QByteArray, QCoreApplication, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QLabel,
@@ -34,6 +34,14 @@ from inventory_desktop.ui.worker import CONNECTED, CONNECTING, RECONNECTING, Dat
 log = logging.getLogger(__name__)
 
 MENUS = ("File", "View", "Products", "Orders", "Help")
+# The menu bar's titles (the keys above are the shortcut map's ``menu`` names).
+MENU_TITLES = {
+    "File": QT_TRANSLATE_NOOP("MainWindow", "&File"),
+    "View": QT_TRANSLATE_NOOP("MainWindow", "&View"),
+    "Products": QT_TRANSLATE_NOOP("MainWindow", "&Products"),
+    "Orders": QT_TRANSLATE_NOOP("MainWindow", "&Orders"),
+    "Help": QT_TRANSLATE_NOOP("MainWindow", "&Help"),
+}
 PRODUCTS_TAB, ORDERS_TAB = 0, 1
 PRODUCT_ACTIONS = ("product.new", "product.edit", "product.receive", "product.adjust",
                    "product.history")
@@ -48,20 +56,25 @@ def connection_text(state: str, detail: str, live_state: str = "") -> str:
     no longer follow other stations, and the clerk should know that.
     """
     if state == CONNECTED:
-        where = detail or "the server"
+        where = detail or QCoreApplication.translate("MainWindow", "the server")
         if where.startswith("standalone"):
-            text = "● Standalone database (this computer)"
+            text = QCoreApplication.translate("MainWindow", "● Standalone database (this computer)")
         else:
-            text = f"● Connected to {where}"
+            text = QCoreApplication.translate("MainWindow", "● Connected to {}").format(where)
         if live_state == LIVE_RECONNECTING:
-            text += " · live updates paused — reconnecting"
+            text += QCoreApplication.translate(
+                "MainWindow", " · live updates paused — reconnecting")
         return text
     if state == CONNECTING:
-        return f"○ {detail or 'Connecting…'}"
+        return f"○ {detail or QCoreApplication.translate('MainWindow', 'Connecting…')}"
     if state == RECONNECTING:
-        return f"◌ Connection lost — reconnecting ({detail})" if detail else \
-            "◌ Connection lost — reconnecting…"
-    return f"✕ Offline{': ' + detail if detail else ''}"
+        if detail:
+            return QCoreApplication.translate(
+                "MainWindow", "◌ Connection lost — reconnecting ({})").format(detail)
+        return QCoreApplication.translate("MainWindow", "◌ Connection lost — reconnecting…")
+    if detail:
+        return QCoreApplication.translate("MainWindow", "✕ Offline: {}").format(detail)
+    return QCoreApplication.translate("MainWindow", "✕ Offline")
 
 
 def window_title(station: str, server: str) -> str:
@@ -86,7 +99,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("main-window")
-        self.setWindowTitle("Inventory Desktop")
+        self.setWindowTitle(self.tr("Inventory Desktop"))
         self._worker = worker
         self.live = live  # other stations' changes; None: the lists poll instead
         self.order_entry: QWidget | None = None
@@ -97,8 +110,10 @@ class MainWindow(QMainWindow):
         self.orders = OrdersView(worker, page_size, self)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("tabs")
-        self.tabs.addTab(self.products, f"&Products ({shortcuts.key_text('view.products')})")
-        self.tabs.addTab(self.orders, f"&Orders ({shortcuts.key_text('view.orders')})")
+        self.tabs.addTab(
+            self.products, self.tr("&Products ({})").format(shortcuts.key_text("view.products")))
+        self.tabs.addTab(
+            self.orders, self.tr("&Orders ({})").format(shortcuts.key_text("view.orders")))
         self.tabs.currentChanged.connect(self._tab_changed)
         self.setCentralWidget(self.tabs)
         self.orders.order_changed.connect(self._order_changed_here)
@@ -113,11 +128,11 @@ class MainWindow(QMainWindow):
         self.connection_label.setObjectName("connection-state")
         self.station_label = QLabel()
         self.station_label.setObjectName("station")
-        self.busy_label = QLabel("Working…")
+        self.busy_label = QLabel(self.tr("Working…"))
         self.busy_label.setObjectName("busy")
         self.busy_label.hide()
         self.reconnect_button = QPushButton(
-            f"Reconnect now ({shortcuts.key_text('app.reconnect')})")
+            self.tr("Reconnect now ({})").format(shortcuts.key_text("app.reconnect")))
         self.reconnect_button.setObjectName("reconnect")
         self.reconnect_button.setFlat(True)
         self.reconnect_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab stays in the lists
@@ -166,7 +181,7 @@ class MainWindow(QMainWindow):
         handlers = self._handlers()
         menus: dict[str, QMenu] = {}
         for name in MENUS:
-            menus[name] = self.menuBar().addMenu(f"&{name}")
+            menus[name] = self.menuBar().addMenu(self.tr(MENU_TITLES[name]))
         for action_id, spec in shortcuts.current().items():
             if not spec.action or action_id not in handlers:
                 continue
@@ -211,7 +226,8 @@ class MainWindow(QMainWindow):
             from inventory_desktop.ui.order_entry import OrderEntryDialog
         except ImportError as exc:
             log.warning("order entry unavailable: %s", exc)
-            QMessageBox.information(self, "New order", "Order entry is not available yet.")
+            QMessageBox.information(
+                self, self.tr("New order"), self.tr("Order entry is not available yet."))
             return
         dialog = OrderEntryDialog(self._worker, parent=self, live=self.live)
         placed = getattr(dialog, "order_placed", None)
@@ -250,9 +266,10 @@ class MainWindow(QMainWindow):
         live_state = self.live.state if self.live is not None else ""
         self.connection_label.setText(connection_text(state, detail, live_state))
         self.reconnect_button.setVisible(state == RECONNECTING)
-        self.connection_label.setToolTip(f"Database: {self._worker.server_label or detail}")
+        self.connection_label.setToolTip(
+            self.tr("Database: {}").format(self._worker.server_label or detail))
         station = self._worker.station or self._station_hint
-        self.station_label.setText(f"Station: {station}" if station else "")
+        self.station_label.setText(self.tr("Station: {}").format(station) if station else "")
         self.setWindowTitle(window_title(station, self._worker.server_label))
         if state == CONNECTED:
             self.products.retry_if_failed()
@@ -268,7 +285,7 @@ class MainWindow(QMainWindow):
     def _connection_failed(self, error: InventoryError) -> None:
         box = QMessageBox(self)
         box.setIcon(QMessageBox.Icon.Critical)
-        box.setWindowTitle("Cannot open the database")
+        box.setWindowTitle(self.tr("Cannot open the database"))
         box.setText(describe(error))
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.connect_problem = box

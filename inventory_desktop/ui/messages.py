@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 import shiboken6
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from inventory_desktop.errors import (
@@ -33,25 +33,37 @@ from inventory_desktop.errors import (
 from inventory_desktop.ui.errors import UnexpectedError
 
 # Input names as the clerk sees them on screen.
+# Marked for lupdate (context "messages"); translated where shown (``field_label``).
 FIELD_LABELS = {
-    "sku": "SKU",
-    "name": "Name",
-    "description": "Description",
-    "price": "Price",
-    "stock_quantity": "Stock",
-    "quantity": "Quantity",
-    "delta": "Change",
-    "reason": "Reason",
-    "lines": "The order",
-    "status": "Status",
-    "search": "Search",
-    "limit": "Page size",
-    "offset": "Page",
-    "client_token": "Order token",
-    "id": "Record number",
+    "sku": QT_TRANSLATE_NOOP("messages", "SKU"),
+    "name": QT_TRANSLATE_NOOP("messages", "Name"),
+    "description": QT_TRANSLATE_NOOP("messages", "Description"),
+    "price": QT_TRANSLATE_NOOP("messages", "Price"),
+    "stock_quantity": QT_TRANSLATE_NOOP("messages", "Stock"),
+    "quantity": QT_TRANSLATE_NOOP("messages", "Quantity"),
+    "delta": QT_TRANSLATE_NOOP("messages", "Change"),
+    "reason": QT_TRANSLATE_NOOP("messages", "Reason"),
+    "lines": QT_TRANSLATE_NOOP("messages", "The order"),
+    "status": QT_TRANSLATE_NOOP("messages", "Status"),
+    "search": QT_TRANSLATE_NOOP("messages", "Search"),
+    "limit": QT_TRANSLATE_NOOP("messages", "Page size"),
+    "offset": QT_TRANSLATE_NOOP("messages", "Page"),
+    "client_token": QT_TRANSLATE_NOOP("messages", "Order token"),
+    "id": QT_TRANSLATE_NOOP("messages", "Record number"),
 }
 
-LOST_CONNECTION = "Lost connection to the server — your work is kept; retrying…"
+LOST_CONNECTION = QT_TRANSLATE_NOOP(
+    "messages", "Lost connection to the server — your work is kept; retrying…")
+
+
+def _label(field: str) -> str:
+    known = FIELD_LABELS.get(field)
+    return tr(known) if known else field.replace("_", " ").capitalize()
+
+
+def tr(text: str) -> str:
+    """``text`` (marked with QT_TRANSLATE_NOOP in the "messages" context) in the UI language."""
+    return QCoreApplication.translate("messages", text)
 
 
 def field_label(field: str) -> str:
@@ -59,10 +71,15 @@ def field_label(field: str) -> str:
     if field.startswith("lines[") and "]" in field:
         index, _, rest = field[len("lines[") :].partition("]")
         leaf = rest.lstrip(".")
-        label = FIELD_LABELS.get(leaf, leaf.replace("_", " ").capitalize()) if leaf else ""
-        line = f"Line {int(index) + 1}" if index.isdigit() else "A line"
-        return f"{line}: {label}" if label else line
-    return FIELD_LABELS.get(field, field.replace("_", " ").capitalize())
+        label = _label(leaf) if leaf else ""
+        line = (
+            QCoreApplication.translate("messages", "Line {}").format(int(index) + 1)
+            if index.isdigit()
+            else QCoreApplication.translate("messages", "A line")
+        )
+        return QCoreApplication.translate("messages", "{}: {}").format(line, label) \
+            if label else line
+    return _label(field)
 
 
 def when(moment: datetime | None, now: datetime | None = None) -> str:
@@ -79,34 +96,51 @@ def when(moment: datetime | None, now: datetime | None = None) -> str:
 def _transition(error: InvalidTransition) -> str:
     order = error.order
     if error.current == "pending":  # only a bad request gets here (pending -> pending)
-        return f"Order {error.order_id} is still pending; it can't be {error.requested}."
-    text = f"Order {error.order_id} was already {error.current}"
+        return QCoreApplication.translate(
+            "messages", "Order {} is still pending; it can't be {}."
+        ).format(error.order_id, error.requested)
+    text = QCoreApplication.translate("messages", "Order {} was already {}").format(
+        error.order_id, error.current)
     if order is not None:
         if getattr(order, "status_changed_by", ""):
-            text += f" by station {order.status_changed_by}"
+            text += QCoreApplication.translate("messages", " by station {}").format(
+                order.status_changed_by)
         stamp = when(getattr(order, "updated_at", None))
         if stamp:
-            text += f" at {stamp}"
+            text += QCoreApplication.translate("messages", " at {}").format(stamp)
     text += "."
     if error.requested != error.current:
-        text += f" It can't be {error.requested} now."
+        text += QCoreApplication.translate("messages", " It can't be {} now.").format(
+            error.requested)
     return text
 
 
 def _shortages(error: InsufficientStock, products: Mapping[int, str] | None) -> str:
     lines = []
     for s in error.shortages:
-        label = (products or {}).get(s.product_id, f"product {s.product_id}")
-        left = "none left" if s.available <= 0 else f"only {s.available} left"
-        lines.append(f"{label}: {left} (you asked for {s.requested})")
-    head = "Not enough stock — nothing was taken:" if len(lines) > 1 else "Not enough stock:"
+        label = (products or {}).get(s.product_id)
+        if label is None:
+            label = QCoreApplication.translate("messages", "product {}").format(s.product_id)
+        left = (
+            QCoreApplication.translate("messages", "none left")
+            if s.available <= 0
+            else QCoreApplication.translate("messages", "only {} left").format(s.available)
+        )
+        lines.append(QCoreApplication.translate("messages", "{}: {} (you asked for {})").format(
+            label, left, s.requested))
+    head = (
+        QCoreApplication.translate("messages", "Not enough stock — nothing was taken:")
+        if len(lines) > 1
+        else QCoreApplication.translate("messages", "Not enough stock:")
+    )
     return head + "\n" + "\n".join(lines)
 
 
 def describe(error: BaseException, products: Mapping[int, str] | None = None) -> str:
     """Clerk words for ``error``. ``products`` maps product id -> label (SKU) where known."""
     if isinstance(error, ValidationError):
-        text = f"{field_label(error.field)} {error.rule}"
+        text = QCoreApplication.translate("messages", "{} {}").format(
+            field_label(error.field), error.rule)
         return text if text.endswith((".", "'", ")")) else text + "."
     if isinstance(error, InsufficientStock):
         return _shortages(error, products)
@@ -114,56 +148,70 @@ def describe(error: BaseException, products: Mapping[int, str] | None = None) ->
         return _transition(error)
     if isinstance(error, StaleRecord):
         cur = error.current
-        return (
-            f"Product {cur.sku} was changed at another station while you were editing it. "
-            "Reload to see their version, or overwrite it with yours."
-        )
+        return QCoreApplication.translate(
+            "messages",
+            "Product {} was changed at another station while you were editing it. "
+            "Reload to see their version, or overwrite it with yours.",
+        ).format(cur.sku)
     if isinstance(error, DuplicateSku):
-        return f"SKU {error.sku} is already used by another product."
+        return QCoreApplication.translate(
+            "messages", "SKU {} is already used by another product.").format(error.sku)
     if isinstance(error, ProductNotFound):
         ids = ", ".join(
             (products or {}).get(i, str(i)) for i in error.product_ids
         )
-        plural = "s" if len(error.product_ids) > 1 else ""
-        return f"Product{plural} {ids} no longer exist{'' if plural else 's'}."
+        if len(error.product_ids) > 1:
+            return QCoreApplication.translate(
+                "messages", "Products {} no longer exist.").format(ids)
+        return QCoreApplication.translate("messages", "Product {} no longer exists.").format(ids)
     if isinstance(error, NotFound):
-        return f"{error.kind.capitalize()} {error.record_id} no longer exists."
+        return QCoreApplication.translate("messages", "{} {} no longer exists.").format(
+            error.kind.capitalize(), error.record_id)
     if isinstance(error, LockTimeout):
-        return (
+        return QCoreApplication.translate(
+            "messages",
             "Another station is working on the same products right now. "
-            "Nothing was changed — try again in a moment."
+            "Nothing was changed — try again in a moment.",
         )
     if isinstance(error, DatabaseUnavailable):
-        return LOST_CONNECTION
+        return tr(LOST_CONNECTION)
     if isinstance(error, AccessDenied):
-        return (
+        return QCoreApplication.translate(
+            "messages",
             "The server did not accept this login (the password may have changed). "
-            "Check it under File → Connection…, or ask your administrator."
+            "Check it under File → Connection…, or ask your administrator.",
         )
     if isinstance(error, SchemaTooNew):
-        return (
+        return QCoreApplication.translate(
+            "messages",
             "The database was updated by a newer version of Inventory Desktop. "
-            "Please install the newer version (ask your administrator)."
+            "Please install the newer version (ask your administrator).",
         )
     if isinstance(error, SchemaError):
-        return f"The database is not set up for this version of Inventory Desktop ({error})."
+        return QCoreApplication.translate(
+            "messages",
+            "The database is not set up for this version of Inventory Desktop ({}).",
+        ).format(error)
     if isinstance(error, StandaloneServerError):
-        return f"The local database could not be started: {error}"
+        return QCoreApplication.translate(
+            "messages", "The local database could not be started: {}").format(error)
     if isinstance(error, UnexpectedError):
-        return (
+        return QCoreApplication.translate(
+            "messages",
             "An unexpected problem stopped this action. Nothing was lost; "
-            "the details are shown in a separate window."
+            "the details are shown in a separate window.",
         )
     if isinstance(error, InventoryError):
-        return str(error) or "The action could not be completed."
-    return "An unexpected problem stopped this action."
+        return str(error) or QCoreApplication.translate(
+            "messages", "The action could not be completed.")
+    return QCoreApplication.translate("messages", "An unexpected problem stopped this action.")
 
 
 _open_lost_connection: list[QMessageBox] = []
 
 
 def show_error(
-    error: BaseException, parent: QWidget | None = None, title: str = "Could not complete"
+    error: BaseException, parent: QWidget | None = None, title: str = ""
 ) -> QMessageBox | None:
     """The default message for an operation without a failure handler (non-blocking).
 
@@ -181,7 +229,9 @@ def show_error(
         parent = app.activeWindow() if isinstance(app, QApplication) else None
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Information if lost else QMessageBox.Icon.Warning)
-    box.setWindowTitle("Connection lost" if lost else title)
+    box.setWindowTitle(
+        QCoreApplication.translate("messages", "Connection lost") if lost
+        else title or QCoreApplication.translate("messages", "Could not complete"))
     box.setText(describe(error))
     box.setStandardButtons(QMessageBox.StandardButton.Ok)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

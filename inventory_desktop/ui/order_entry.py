@@ -28,7 +28,7 @@ from functools import partial
 from typing import Any
 from uuid import uuid4
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -60,8 +60,9 @@ from inventory_desktop.ui.order_entry_search import (
     split_quantity,
 )
 
-LOST_CONNECTION = (
-    "Lost connection to the server — your order is kept; press Ctrl+Enter to try again"
+LOST_CONNECTION = QT_TRANSLATE_NOOP(
+    "OrderEntryDialog",
+    "Lost connection to the server — your order is kept; press Ctrl+Enter to try again",
 )
 
 
@@ -80,7 +81,7 @@ class OrderEntryDialog(QDialog):
 
     def __init__(self, worker: Any, parent: QWidget | None = None, *, live: Any = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("New order")
+        self.setWindowTitle(self.tr("New order"))
         self.setObjectName("order_entry")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._worker = worker
@@ -153,8 +154,8 @@ class OrderEntryDialog(QDialog):
         quantity, text = split_quantity(self.form.product_field.text())
         if not text:
             self.form.note(
-                "Scan or type the next product, or press Ctrl+Enter to place the order."
-                if self.model.rowCount() else "Scan or type a product first."
+                self.tr("Scan or type the next product, or press Ctrl+Enter to place the order.")
+                if self.model.rowCount() else self.tr("Scan or type a product first.")
             )
             return
         try:
@@ -173,11 +174,11 @@ class OrderEntryDialog(QDialog):
         ).failure(partial(self._on_lookup_failed, lookup))
         if quantity is not None:
             self._waiting.append(lookup)
-            self.form.note(f"Adding {quantity} × {sku}…")
+            self.form.note(self.tr("Adding {} × {}…").format(quantity, sku))
             self._focus_product(clear=True)
         else:
             self._current = lookup
-            self.form.note(f"Looking up {sku}…")
+            self.form.note(self.tr("Looking up {}…").format(sku))
             self._ask_quantity()
 
     def _pick(self, product: Product, quantity: int | None = None) -> None:
@@ -208,10 +209,10 @@ class OrderEntryDialog(QDialog):
         if not waiting and self._current is not lookup:
             return  # the clerk has moved on; nothing depends on this answer
         if isinstance(error, (NotFound, ValidationError)):
-            text = f"No product with SKU “{lookup.sku}”."
+            text = self.tr("No product with SKU “{}”.").format(lookup.sku)
         elif isinstance(error, DatabaseUnavailable) and not isinstance(error, LockTimeout):
-            text = (f"Lost connection to the server — could not look up {lookup.sku}. "
-                    "Press Enter to try again.")
+            text = self.tr("Lost connection to the server — could not look up {}. "
+                           "Press Enter to try again.").format(lookup.sku)
         else:
             text = describe(error)
         if not waiting:  # the clerk is still at the quantity for this SKU
@@ -219,10 +220,10 @@ class OrderEntryDialog(QDialog):
             self._not_found(self.form.product_field.text(), text)
             return
         self._waiting.remove(lookup)
-        text += " It was not added."
+        text += self.tr(" It was not added.")
         if self._place_when_found:
             self._place_when_found = False
-            self.form.status("The order was not placed: " + text, problem=True)
+            self.form.status(self.tr("The order was not placed: ") + text, problem=True)
         if self.form.product_field.hasFocus() and not self.form.product_field.text().strip():
             self._not_found(lookup.sku, text)  # ready for the next scan of it
         else:
@@ -234,7 +235,8 @@ class OrderEntryDialog(QDialog):
     def _not_found(self, text: str, message: str | None = None) -> None:
         """Tell the clerk, with the text selected so the next scan replaces it."""
         self.search.dismiss()
-        self.form.note(message or f"No product with SKU “{text.strip()}”.", problem=True)
+        self.form.note(
+            message or self.tr("No product with SKU “{}”.").format(text.strip()), problem=True)
         self.form.product_field.setText(text)
         self.form.product_field.setFocus()
         self.form.product_field.selectAll()
@@ -251,13 +253,15 @@ class OrderEntryDialog(QDialog):
         quantity = self.form.quantity_field.value()
         current, self._current = self._current, None
         if current is None:
-            self.form.note("Pick a product first: scan or type its SKU or name.", problem=True)
+            self.form.note(
+                self.tr("Pick a product first: scan or type its SKU or name."), problem=True)
             self._focus_product()
             return False
         if isinstance(current, _Lookup):
             current.quantity = quantity  # added as soon as the product is found
             self._waiting.append(current)
-            self.form.note(f"Adding {quantity} × {current.sku} as soon as it is found…")
+            self.form.note(
+                self.tr("Adding {} × {} as soon as it is found…").format(quantity, current.sku))
             self._focus_product(clear=True)
             return True
         if self._add_line(current, quantity):
@@ -275,9 +279,9 @@ class OrderEntryDialog(QDialog):
             return False
         line = self.model.lines()[row]
         self.form.table.scrollTo(self.model.index(row, 0))
-        text = f"Added {quantity:,} × {product.sku} {product.name}"
+        text = self.tr("Added {:,} × {} {}").format(quantity, product.sku, product.name)
         if line.quantity != quantity:
-            text += f" (now {line.quantity:,} on the order)"
+            text += self.tr(" (now {:,} on the order)").format(line.quantity)
         if line.problem:
             text += f" — {line.problem}"
         self.form.note(text, problem=bool(line.problem))
@@ -287,7 +291,7 @@ class OrderEntryDialog(QDialog):
         rows = self.form.table.selectionModel().selectedRows()
         row = rows[0].row() if rows else self.form.table.currentIndex().row()
         if row < 0:
-            self.form.note("Select a line first (Alt+L goes to the lines).", problem=True)
+            self.form.note(self.tr("Select a line first (Alt+L goes to the lines)."), problem=True)
             return
         self.model.remove(row)
         if self.model.rowCount():
@@ -306,7 +310,7 @@ class OrderEntryDialog(QDialog):
     def place_order(self) -> None:
         self.search.dismiss()
         if self._placing is not None:
-            self.form.status("Placing this order already — one moment…")
+            self.form.status(self.tr("Placing this order already — one moment…"))
             return
         if self._current is not None and self.form.quantity_field.hasFocus():
             if not self._on_quantity_enter():  # the picked product goes on, as with Enter first
@@ -314,17 +318,18 @@ class OrderEntryDialog(QDialog):
         if self._waiting:
             self._place_when_found = True
             skus = ", ".join(lookup.sku for lookup in self._waiting)
-            self.form.status(f"Placing the order as soon as {skus} is found…")
+            self.form.status(self.tr("Placing the order as soon as {} is found…").format(skus))
             return
         if not self.model.rowCount():
-            self.form.status("Nothing to place yet: scan or type a product first.", problem=True)
+            self.form.status(
+                self.tr("Nothing to place yet: scan or type a product first."), problem=True)
             self._focus_product()
             return
         lines, token = self.model.order_lines(), self._token
         self._placing = lines
         self._lost_connection = False
         self._refresh_total()
-        self.form.status("Placing the order…")
+        self.form.status(self.tr("Placing the order…"))
         self._worker.run(
             lambda repo: repo.orders.create(list(lines), client_token=token), owner=self
         ).success(partial(self._on_placed, lines)).failure(partial(self._on_place_failed, lines))
@@ -339,14 +344,17 @@ class OrderEntryDialog(QDialog):
             # changed since: that earlier order stands; the changed draft is still to place.
             self._refresh_total()
             self.form.status(
-                f"Order {order.id} had already been placed (total {total}) before the "
-                "connection was lost, with the lines sent then. Your changed order is kept: "
-                "check it and press Ctrl+Enter to place it as another order.",
+                self.tr(
+                    "Order {} had already been placed (total {}) before the "
+                    "connection was lost, with the lines sent then. Your changed order is kept: "
+                    "check it and press Ctrl+Enter to place it as another order."
+                ).format(order.id, total),
                 problem=True,
             )
         else:
             self.model.remove_placed(sent)
-            self.form.status(f"Order {order.id} placed — total {total}", done=True)
+            self.form.status(
+                self.tr("Order {} placed — total {}").format(order.id, total), done=True)
             if self._current is None:
                 self.form.quantity_field.setValue(1)
                 self._focus_product(clear=not self.form.product_field.hasFocus())
@@ -359,22 +367,22 @@ class OrderEntryDialog(QDialog):
         if isinstance(error, InsufficientStock):
             self.model.mark_shortages(error.shortages)
             self._select_first_problem()
-            text = describe(error, labels) + (
+            text = describe(error, labels) + self.tr(
                 "\nYour order is kept: lower the marked quantities (Alt+L, F2) or remove "
                 "those lines (Delete), then press Ctrl+Enter."
             )
         elif isinstance(error, ProductNotFound):
             self.model.mark_gone(error.product_ids)
             self._select_first_problem()
-            text = describe(error, labels) + (
+            text = describe(error, labels) + self.tr(
                 " Your order is kept: remove the marked line (Alt+L, Delete), "
                 "then press Ctrl+Enter."
             )
         elif isinstance(error, DatabaseUnavailable) and not isinstance(error, LockTimeout):
             self._lost_connection = True
-            text = LOST_CONNECTION
+            text = self.tr(LOST_CONNECTION)
         else:
-            text = describe(error) + " Your order is kept; press Ctrl+Enter to try again."
+            text = describe(error) + self.tr(" Your order is kept; press Ctrl+Enter to try again.")
         self.form.status(text, problem=True)
 
     def _select_first_problem(self) -> None:
@@ -387,7 +395,8 @@ class OrderEntryDialog(QDialog):
     def _on_connection_state(self, state: str, _detail: str) -> None:
         if self._lost_connection and state == "connected" and self._placing is None:
             self._lost_connection = False
-            self.form.status("The connection is back — press Ctrl+Enter to place the order.")
+            self.form.status(
+                self.tr("The connection is back — press Ctrl+Enter to place the order."))
 
     def _refresh_total(self, *_: Any) -> None:
         self.form.show_draft(self.model, placing=self._placing is not None)
@@ -403,13 +412,17 @@ class OrderEntryDialog(QDialog):
             super().reject()
             return
         if self._placing is not None:
-            text = ("The order is being placed right now. If you close, you won't see whether "
-                    "it went through (the Orders list will show it).")
+            text = self.tr("The order is being placed right now. If you close, you won't see "
+                           "whether it went through (the Orders list will show it).")
+        elif count == 1:
+            text = self.tr("The {} line of this order will be lost.").format(count)
         else:
-            text = f"The {count} line{'s' if count != 1 else ''} of this order will be lost."
-        box = QMessageBox(QMessageBox.Icon.Question, "Close order entry?", text, parent=self)
-        discard = box.addButton("&Discard the order", QMessageBox.ButtonRole.DestructiveRole)
-        keep = box.addButton("&Keep editing", QMessageBox.ButtonRole.RejectRole)
+            text = self.tr("The {} lines of this order will be lost.").format(count)
+        box = QMessageBox(
+            QMessageBox.Icon.Question, self.tr("Close order entry?"), text, parent=self)
+        discard = box.addButton(
+            self.tr("&Discard the order"), QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton(self.tr("&Keep editing"), QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(keep)
         box.setEscapeButton(keep)
         box.setWindowModality(Qt.WindowModality.WindowModal)

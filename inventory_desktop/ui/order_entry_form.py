@@ -6,7 +6,7 @@ Every button says its key; no button is auto-default, so Enter always belongs to
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -52,16 +52,21 @@ class OrderEntryForm:
     def __init__(self, dialog: QDialog, model: OrderLinesModel) -> None:
         keys = shortcuts.key_text
         self.product_field = QLineEdit(objectName="product")
-        self.product_field.setPlaceholderText("Scan or type an SKU or a name")
+        self.product_field.setPlaceholderText(
+            QCoreApplication.translate("OrderEntryForm", "Scan or type an SKU or a name"))
         self.product_field.setClearButtonEnabled(True)
-        self.product_field.setToolTip(
+        self.product_field.setToolTip(QCoreApplication.translate("OrderEntryForm",
             "Type an SKU or part of a name: Up/Down move in the list, Enter picks.\n"
             "Enter on an exact SKU (or a scan) picks it at once. 5*SKU adds 5 of it."
-        )
+        ))
         self.quantity_field = QSpinBox(objectName="quantity")
         self.quantity_field.setRange(1, validation.QUANTITY_MAX)
-        self.quantity_field.setToolTip("Enter adds the line and goes back to the product field")
-        self.add_button = _button("Add line (Enter)", "add", "Add the line (Enter in Quantity)")
+        self.quantity_field.setToolTip(
+            QCoreApplication.translate(
+                "OrderEntryForm", "Enter adds the line and goes back to the product field"))
+        self.add_button = _button(
+            QCoreApplication.translate("OrderEntryForm", "Add line (Enter)"), "add",
+            QCoreApplication.translate("OrderEntryForm", "Add the line (Enter in Quantity)"))
         self.entry_note = QLabel(objectName="entry_note", wordWrap=True)
         self.entry_note.setMinimumHeight(self.entry_note.fontMetrics().height())
 
@@ -82,25 +87,34 @@ class OrderEntryForm:
         self.total_label = QLabel(objectName="total")
         self.total_label.setStyleSheet("font-weight: bold;")
         self.remove_button = _button(
-            f"Remove line ({_first_key('entry.remove_line')})", "remove",
-            f"Remove the selected line ({keys('entry.remove_line')})",
+            QCoreApplication.translate(
+                "OrderEntryForm", "Remove line ({})").format(_first_key("entry.remove_line")),
+            "remove",
+            QCoreApplication.translate("OrderEntryForm", "Remove the selected line ({})").format(
+                keys("entry.remove_line")),
         )
         self.status_label = QLabel(objectName="status", wordWrap=True)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.close_button = _button(
-            f"Close ({_first_key('entry.close')})", "close",
-            "Close order entry; asks first if lines would be lost",
+            QCoreApplication.translate(
+                "OrderEntryForm", "Close ({})").format(_first_key("entry.close")), "close",
+            QCoreApplication.translate(
+                "OrderEntryForm", "Close order entry; asks first if lines would be lost"),
         )
-        self.place_text = f"Place order ({_first_key('entry.place')})"
+        self.place_text = QCoreApplication.translate("OrderEntryForm", "Place order ({})").format(
+            _first_key("entry.place"))
         self.place_button = _button(
-            self.place_text, "place", f"Place the order ({keys('entry.place')})"
+            self.place_text, "place",
+            QCoreApplication.translate(
+                "OrderEntryForm", "Place the order ({})").format(keys("entry.place")),
         )
 
-        product_label = QLabel("&Product:")
+        product_label = QLabel(QCoreApplication.translate("OrderEntryForm", "&Product:"))
         product_label.setBuddy(self.product_field)
-        quantity_label = QLabel("&Quantity:")
+        quantity_label = QLabel(QCoreApplication.translate("OrderEntryForm", "&Quantity:"))
         quantity_label.setBuddy(self.quantity_field)
-        lines_label = QLabel("&Lines (Delete removes the selected line, F2 changes its Qty):")
+        lines_label = QLabel(QCoreApplication.translate("OrderEntryForm",
+            "&Lines (Delete removes the selected line, F2 changes its Qty):"))
         lines_label.setBuddy(self.table)
         entry = QGridLayout()
         entry.addWidget(product_label, 0, 0)
@@ -143,8 +157,13 @@ class OrderEntryForm:
 
     def show_draft(self, model: OrderLinesModel, placing: bool) -> None:
         count = model.rowCount()
-        noun = "line" if count == 1 else "lines"
-        self.total_label.setText(f"{count} {noun} · Total {format_money(model.total())}")
+        if count == 1:
+            text = QCoreApplication.translate("OrderEntryForm", "{} line · Total {}")
+        else:
+            text = QCoreApplication.translate("OrderEntryForm", "{} lines · Total {}")
+        self.total_label.setText(text.format(count, format_money(model.total())))
         self.place_button.setEnabled(bool(count) and not placing)
-        self.place_button.setText("Placing…" if placing else self.place_text)
+        self.place_button.setText(
+            QCoreApplication.translate(
+                "OrderEntryForm", "Placing…") if placing else self.place_text)
         self.remove_button.setEnabled(self.table.selectionModel().hasSelection())

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QCoreApplication, QObject
 
 from inventory_desktop.domain.values import Product
 from inventory_desktop.ui.live import Change, LiveUpdates, PendingFetch
@@ -55,11 +55,15 @@ def _what_changed(before: DraftLine, after: DraftLine) -> str:
     sku = after.product.sku
     if after.problem and (after.problem != before.problem or after.available != before.available):
         if after.available <= 0:
-            return f"{sku} was just sold out at another station"
-        return f"{sku}: {after.problem} now — another station took stock"
+            return QCoreApplication.translate(
+                "LiveStock", "{} was just sold out at another station").format(sku)
+        return QCoreApplication.translate(
+            "LiveStock", "{}: {} now — another station took stock").format(sku, after.problem)
     if before.problem and not after.problem:
-        return f"{sku} is available again ({after.available:,} in stock)"
+        return QCoreApplication.translate(
+            "LiveStock", "{} is available again ({:,} in stock)").format(sku, after.available)
     if after.product.price != before.product.price:
-        return (f"{sku}'s price changed at another station: "
-                f"{format_money(before.product.price)} → {format_money(after.product.price)}")
+        return QCoreApplication.translate(
+            "LiveStock", "{}'s price changed at another station: {} → {}").format(
+            sku, format_money(before.product.price), format_money(after.product.price))
     return ""

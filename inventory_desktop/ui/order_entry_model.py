@@ -11,7 +11,15 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QBrush
 
 from inventory_desktop.domain import validation
@@ -20,7 +28,14 @@ from inventory_desktop.errors import Shortage, ValidationError
 from inventory_desktop.ui.theme import semantic_colors
 
 COL_SKU, COL_NAME, COL_QUANTITY, COL_PRICE, COL_LINE_TOTAL, COL_AVAILABLE = range(6)
-HEADERS = ("SKU", "Name", "Qty", "Price", "Line total", "Available")
+HEADERS = (
+    QT_TRANSLATE_NOOP("headers", "SKU"),
+    QT_TRANSLATE_NOOP("headers", "Name"),
+    QT_TRANSLATE_NOOP("headers", "Qty"),
+    QT_TRANSLATE_NOOP("headers", "Price"),
+    QT_TRANSLATE_NOOP("headers", "Line total"),
+    QT_TRANSLATE_NOOP("headers", "Available"),
+)
 NUMERIC_COLUMNS = {COL_QUANTITY, COL_PRICE, COL_LINE_TOTAL, COL_AVAILABLE}
 
 ObjectRole = Qt.ItemDataRole.UserRole + 1  # the DraftLine of the row
@@ -52,20 +67,25 @@ class DraftLine:
     def problem(self) -> str:
         """What is wrong with this line, in a few words ('' when nothing is)."""
         if self.gone:
-            return "no longer exists"
+            return QCoreApplication.translate("DraftLine", "no longer exists")
         if self.short:
-            return "sold out" if self.available <= 0 else f"only {self.available} left"
+            if self.available <= 0:
+                return QCoreApplication.translate("DraftLine", "sold out")
+            return QCoreApplication.translate("DraftLine", "only {} left").format(self.available)
         return ""
 
     @property
     def advice(self) -> str:
         if self.gone:
-            return f"{self.product.sku} was deleted at another station: remove it with Delete."
+            return QCoreApplication.translate(
+                "DraftLine", "{} was deleted at another station: remove it with Delete."
+            ).format(self.product.sku)
         if self.short:
-            return (
-                f"You ask for {self.quantity}, {self.problem}: lower the quantity "
-                "(F2 on the Qty cell) or remove the line (Delete)."
-            )
+            return QCoreApplication.translate(
+                "DraftLine",
+                "You ask for {}, {}: lower the quantity "
+                "(F2 on the Qty cell) or remove the line (Delete).",
+            ).format(self.quantity, self.problem)
         return ""
 
 
@@ -117,13 +137,15 @@ class OrderLinesModel(QAbstractTableModel):
             total = self._lines[row].quantity + quantity
             if total > validation.QUANTITY_MAX:
                 raise ValidationError(
-                    "quantity", f"must be at most {validation.QUANTITY_MAX:,} on one line", total
+                    "quantity",
+                    self.tr("must be at most {:,} on one line").format(validation.QUANTITY_MAX),
+                    total,
                 )
             self._replace(row, DraftLine(product, total, product.stock_quantity))
             return row
         if len(self._lines) >= validation.ORDER_LINES_MAX:
             most = validation.ORDER_LINES_MAX
-            raise ValidationError("lines", f"an order has at most {most} lines")
+            raise ValidationError("lines", self.tr("an order has at most {} lines").format(most))
         row = len(self._lines)
         self.beginInsertRows(QModelIndex(), row, row)
         self._lines.append(DraftLine(product, quantity, product.stock_quantity))
@@ -203,7 +225,7 @@ class OrderLinesModel(QAbstractTableModel):
     ) -> Any:
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(HEADERS):
             if role == Qt.ItemDataRole.DisplayRole:
-                return HEADERS[section]
+                return QCoreApplication.translate("headers", HEADERS[section])
             if role == Qt.ItemDataRole.TextAlignmentRole and section in NUMERIC_COLUMNS:
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

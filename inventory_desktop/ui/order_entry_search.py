@@ -17,6 +17,7 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
+    QCoreApplication,
     QEvent,
     QModelIndex,
     QObject,
@@ -51,7 +52,9 @@ def split_quantity(text: str) -> tuple[int | None, str]:
 
 
 def stock_words(quantity: int) -> str:
-    return "sold out" if quantity <= 0 else f"{quantity:,} in stock"
+    if quantity <= 0:
+        return QCoreApplication.translate("ProductSearch", "sold out")
+    return QCoreApplication.translate("ProductSearch", "{:,} in stock").format(quantity)
 
 
 def describe_product(product: Product) -> str:
@@ -208,10 +211,10 @@ class ProductSearch(QObject):
         if generation != self._generation:
             return
         if isinstance(error, DatabaseUnavailable) and not isinstance(error, LockTimeout):
-            self.unavailable.emit(
+            self.unavailable.emit(self.tr(
                 "No suggestions: the server can't be reached. "
                 "An exact SKU and Enter still works once it is back."
-            )
+            ))
 
     # -- picking -------------------------------------------------------------------------
 

@@ -8,7 +8,14 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
 from PySide6.QtGui import QBrush
 
 from inventory_desktop.domain.values import Order, OrderItem, Page
@@ -19,9 +26,25 @@ from inventory_desktop.ui.theme import semantic_colors
 from inventory_desktop.ui.worker import DatabaseWorker
 
 COL_ID, COL_CREATED, COL_STATUS, COL_LINES, COL_TOTAL, COL_STATION = range(6)
-HEADERS = ("Order", "Placed", "Status", "Lines", "Total", "Station")
+HEADERS = (
+    QT_TRANSLATE_NOOP("headers", "Order"),
+    QT_TRANSLATE_NOOP("headers", "Placed"),
+    QT_TRANSLATE_NOOP("headers", "Status"),
+    QT_TRANSLATE_NOOP("headers", "Lines"),
+    QT_TRANSLATE_NOOP("headers", "Total"),
+    QT_TRANSLATE_NOOP("headers", "Station"),
+)
 
-STATUS_LABELS = {"pending": "Pending", "shipped": "Shipped", "cancelled": "Cancelled"}
+STATUS_LABELS = {
+    "pending": QT_TRANSLATE_NOOP("orders", "Pending"),
+    "shipped": QT_TRANSLATE_NOOP("orders", "Shipped"),
+    "cancelled": QT_TRANSLATE_NOOP("orders", "Cancelled"),
+}
+
+
+def status_label(status: str) -> str:
+    """'Pending', 'Shipped', … in the UI language (the status itself when unknown)."""
+    return QCoreApplication.translate("orders", STATUS_LABELS.get(status, status))
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
@@ -122,7 +145,7 @@ class OrderTableModel(PagedTableModel[Order]):
             return (
                 str(o.id),
                 local_time(o.created_at),
-                STATUS_LABELS.get(o.status, o.status),
+                status_label(o.status),
                 str(o.item_count or len(o.items)),
                 money(o.total_amount),
                 o.station,
@@ -141,7 +164,8 @@ class OrderTableModel(PagedTableModel[Order]):
         if role == ChangedRole:
             return self.highlight(index.row())
         if role == Qt.ItemDataRole.ToolTipRole and o.status != "pending" and o.status_changed_by:
-            return f"{STATUS_LABELS[o.status]} by station {o.status_changed_by}"
+            return QCoreApplication.translate("orders", "{} by station {}").format(
+                status_label(o.status), o.status_changed_by)
         return None
 
 
@@ -162,7 +186,13 @@ def orders_by_id(ids: Iterable[int]) -> Callable[[Any], list[Order]]:
 
 
 LCOL_SKU, LCOL_NAME, LCOL_QTY, LCOL_PRICE, LCOL_TOTAL = range(5)
-LINE_HEADERS = ("SKU", "Name", "Quantity", "Price", "Line total")
+LINE_HEADERS = (
+    QT_TRANSLATE_NOOP("headers", "SKU"),
+    QT_TRANSLATE_NOOP("headers", "Name"),
+    QT_TRANSLATE_NOOP("headers", "Quantity"),
+    QT_TRANSLATE_NOOP("headers", "Price"),
+    QT_TRANSLATE_NOOP("headers", "Line total"),
+)
 
 
 class OrderLinesModel(QAbstractTableModel):
@@ -202,7 +232,7 @@ class OrderLinesModel(QAbstractTableModel):
             and role in (0, Qt.ItemDataRole.DisplayRole)
             and 0 <= section < len(LINE_HEADERS)
         ):
-            return LINE_HEADERS[section]
+            return QCoreApplication.translate("headers", LINE_HEADERS[section])
         return super().headerData(section, orientation, role or Qt.ItemDataRole.DisplayRole)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:

@@ -8,7 +8,7 @@ without a reset, so the clerk's selection and scroll position stay.
 from __future__ import annotations
 
 import shiboken6
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -37,17 +37,21 @@ from inventory_desktop.ui.orders_model import (
     COL_CREATED,
     COL_ID,
     LCOL_NAME,
-    STATUS_LABELS,
     OrderLinesModel,
     OrderTableModel,
     orders_by_id,
+    status_label,
 )
 from inventory_desktop.ui.paged_model import ObjectRole
 from inventory_desktop.ui.products_model import money
 from inventory_desktop.ui.worker import DatabaseWorker
 
-FILTERS = (("All orders", None), ("Pending", "pending"), ("Shipped", "shipped"),
-           ("Cancelled", "cancelled"))
+FILTERS = (
+    (QT_TRANSLATE_NOOP("OrdersView", "All orders"), None),
+    (QT_TRANSLATE_NOOP("OrdersView", "Pending"), "pending"),
+    (QT_TRANSLATE_NOOP("OrdersView", "Shipped"), "shipped"),
+    (QT_TRANSLATE_NOOP("OrdersView", "Cancelled"), "cancelled"),
+)
 SHIP, CANCEL = "shipped", "cancelled"
 POLL_MS = 15_000  # only while live updates are down: new orders appear within this
 FETCH_ONE_BY_ONE_MAX = 40  # more changed orders than this: one list query instead
@@ -90,12 +94,12 @@ class OrdersView(QWidget):
 
         self.filter = QComboBox()
         self.filter.setObjectName("order-filter")
-        self.filter.setAccessibleName("Show orders")
+        self.filter.setAccessibleName(self.tr("Show orders"))
         for label, status in FILTERS:
-            self.filter.addItem(label, status)
+            self.filter.addItem(QCoreApplication.translate("OrdersView", label), status)
         self.filter.currentIndexChanged.connect(
             lambda _i: self.model.set_status_filter(self.filter.currentData()))
-        filter_label = QLabel("&Show:")
+        filter_label = QLabel(self.tr("&Show:"))
         filter_label.setBuddy(self.filter)
 
         self.table = _table()
@@ -107,7 +111,7 @@ class OrdersView(QWidget):
             lambda cur, _prev: self._load_detail(cur))
         self.setFocusProxy(self.table)
 
-        self.detail_title = QLabel("Select an order to see its lines.")
+        self.detail_title = QLabel(self.tr("Select an order to see its lines."))
         self.detail_title.setObjectName("order-title")
         self.detail_title.setWordWrap(True)
         self.lines_table = _table()
@@ -134,8 +138,9 @@ class OrdersView(QWidget):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
 
-        self.status = QLabel("Loading…")
-        self.model.total_changed.connect(lambda n: self.status.setText(f"{n:,} orders"))
+        self.status = QLabel(self.tr("Loading…"))
+        self.model.total_changed.connect(
+            lambda n: self.status.setText(self.tr("{:,} orders").format(n)))
         self.model.load_failed.connect(lambda e: self.status.setText(describe(e)))
         self.model.modelAboutToBeReset.connect(self._remember_place)
         self.model.modelReset.connect(self._after_reset)
@@ -197,7 +202,7 @@ class OrdersView(QWidget):
             self._show_detail(None)
             return
         self._detail_for = order.id
-        self.detail_title.setText(f"Order {order.id} — loading lines…")
+        self.detail_title.setText(self.tr("Order {} — loading lines…").format(order.id))
         oid = order.id
         self._worker.run(lambda repo: repo.orders.get(oid), owner=self).success(
             self._detail_arrived).failure(
@@ -209,25 +214,26 @@ class OrdersView(QWidget):
 
     def _detail_failed(self, order_id: int, error: InventoryError) -> None:
         if order_id == self._detail_for:
-            self.detail_title.setText(f"Order {order_id}: {describe(error)}")
+            self.detail_title.setText(self.tr("Order {}: {}").format(order_id, describe(error)))
 
     def _show_detail(self, order: Order | None) -> None:
         self.lines.set_order(order)
         if order is None:
             self._detail_for = None
-            self.detail_title.setText("Select an order to see its lines.")
+            self.detail_title.setText(self.tr("Select an order to see its lines."))
             self.total_label.clear()
             return
-        text = (f"<b>Order {order.id}</b> · {STATUS_LABELS.get(order.status, order.status)}"
-                f" · placed {when(order.created_at)}")
+        text = self.tr("<b>Order {}</b> · {} · placed {}").format(
+            order.id, status_label(order.status), when(order.created_at))
         if order.station:
-            text += f" at station {order.station}"
+            text += self.tr(" at station {}").format(order.station)
         if order.status != "pending":
             text += f" · {order.status} {when(order.updated_at)}"
             if order.status_changed_by:
-                text += f" by station {order.status_changed_by}"
+                text += self.tr(" by station {}").format(order.status_changed_by)
         self.detail_title.setText(text)
-        self.total_label.setText(f"<b>Order total: {money(order.total_amount)}</b>")
+        self.total_label.setText(
+            self.tr("<b>Order total: {}</b>").format(money(order.total_amount)))
         self.lines_table.resizeColumnsToContents()
 
     # -- actions -------------------------------------------------------------------------
@@ -285,17 +291,20 @@ class OrdersView(QWidget):
         self.model.apply_fresh([o for o in orders if self.model.matches(o)], mark=mark)
         self.model.insert_new(orders, mark=mark)
         for order in self.model.drop_unmatched(orders):
-            label = STATUS_LABELS.get(order.status, order.status).lower()
-            by = f" at station {order.status_changed_by}" if order.status_changed_by else ""
-            self.status.setText(f"Order {order.id} was {label}{by}; it left this list.")
+            label = status_label(order.status).lower()
+            by = self.tr(" at station {}").format(order.status_changed_by) \
+                if order.status_changed_by else ""
+            self.status.setText(
+                self.tr("Order {} was {}{}; it left this list.").format(order.id, label, by))
         for order in orders:
             if order.id == self._detail_for:
                 self._show_detail(order)
             if self._confirming is not None and self._confirming[0] == order.id and \
                     _showing(self.confirm_box) and order.status != "pending":
-                by = f" by station {order.status_changed_by}" if order.status_changed_by else ""
+                by = self.tr(" by station {}").format(order.status_changed_by) \
+                    if order.status_changed_by else ""
                 self.confirm_box.setInformativeText(  # type: ignore[union-attr]
-                    f"Note: it was just {order.status}{by}.")
+                    self.tr("Note: it was just {}{}.").format(order.status, by))
 
     def check_for_news(self) -> None:
         """A light poll: one row from the server; reload only when orders came or went.
@@ -336,15 +345,16 @@ class OrdersView(QWidget):
         box = QMessageBox(self)
         box.setIcon(QMessageBox.Icon.Question)
         if status == SHIP:
-            box.setWindowTitle("Ship order")
-            box.setText(f"Ship order {order.id} ({money(order.total_amount)})?")
-            yes = box.addButton("&Ship", QMessageBox.ButtonRole.AcceptRole)
-            no = box.addButton("&Not yet", QMessageBox.ButtonRole.RejectRole)
+            box.setWindowTitle(self.tr("Ship order"))
+            box.setText(self.tr("Ship order {} ({})?").format(
+                order.id, money(order.total_amount)))
+            yes = box.addButton(self.tr("&Ship"), QMessageBox.ButtonRole.AcceptRole)
+            no = box.addButton(self.tr("&Not yet"), QMessageBox.ButtonRole.RejectRole)
         else:
-            box.setWindowTitle("Cancel order")
-            box.setText(f"Cancel order {order.id}? Its items go back into stock.")
-            yes = box.addButton("&Cancel order", QMessageBox.ButtonRole.AcceptRole)
-            no = box.addButton("&Keep order", QMessageBox.ButtonRole.RejectRole)
+            box.setWindowTitle(self.tr("Cancel order"))
+            box.setText(self.tr("Cancel order {}? Its items go back into stock.").format(order.id))
+            yes = box.addButton(self.tr("&Cancel order"), QMessageBox.ButtonRole.AcceptRole)
+            no = box.addButton(self.tr("&Keep order"), QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(yes)
         box.setEscapeButton(no)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -373,8 +383,11 @@ class OrdersView(QWidget):
         self.model.replace_row(order)
         if order.id == self._detail_for:
             self._show_detail(order)
-        verb = "shipped" if order.status == SHIP else "cancelled — its stock is back"
-        self.status.setText(f"Order {order.id} {verb}.")
+        if order.status == SHIP:
+            self.status.setText(self.tr("Order {} shipped.").format(order.id))
+        else:
+            self.status.setText(
+                self.tr("Order {} cancelled — its stock is back.").format(order.id))
         self.order_changed.emit(order)
 
     def _status_failed(self, order_id: int, error: InventoryError) -> None:
@@ -384,7 +397,7 @@ class OrdersView(QWidget):
                 self._show_detail(error.order)
         box = QMessageBox(self)
         box.setIcon(QMessageBox.Icon.Information)
-        box.setWindowTitle(f"Order {order_id}")
+        box.setWindowTitle(self.tr("Order {}").format(order_id))
         box.setText(describe(error))
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.problem_box = box
@@ -392,5 +405,5 @@ class OrdersView(QWidget):
 
 
 def order_shortcut_hint() -> str:
-    return (f"Ship {shortcuts.key_text('order.ship')} · "
-            f"Cancel {shortcuts.key_text('order.cancel')}")
+    return QCoreApplication.translate("OrdersView", "Ship {} · Cancel {}").format(
+        shortcuts.key_text("order.ship"), shortcuts.key_text("order.cancel"))

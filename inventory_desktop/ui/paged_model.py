@@ -20,6 +20,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QCoreApplication,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -110,7 +111,8 @@ class PagedTableModel(QAbstractTableModel, Generic[Row]):
             and role == Qt.ItemDataRole.DisplayRole
             and 0 <= section < len(self.HEADERS)
         ):
-            return self.HEADERS[section]
+            # HEADERS are marked with QT_TRANSLATE_NOOP("headers", …) where they are defined.
+            return QCoreApplication.translate("headers", self.HEADERS[section])
         return super().headerData(section, orientation, role)
 
     def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008

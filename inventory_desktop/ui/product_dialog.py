@@ -64,7 +64,7 @@ class ProductDialog(QDialog):
         self.banner = ChangedBanner(self)
         self.banner.reload_clicked.connect(self._reload_theirs)
         self._saving = False
-        self.setWindowTitle("Edit product" if product else "New product")
+        self.setWindowTitle(self.tr("Edit product") if product else self.tr("New product"))
         self.setMinimumWidth(480)  # a duplicate-SKU message fits on one line under the field
 
         self.fields: dict[str, CheckedField] = {
@@ -76,20 +76,20 @@ class ProductDialog(QDialog):
         self.fields["name"].editor.setMaxLength(validation.NAME_MAX)
         self.fields["price"].editor.setPlaceholderText("19.99")
         form = QFormLayout()
-        form.addRow("&SKU", self.fields["sku"])
-        form.addRow("&Name", self.fields["name"])
-        form.addRow("&Price", self.fields["price"])
+        form.addRow(self.tr("&SKU"), self.fields["sku"])
+        form.addRow(self.tr("&Name"), self.fields["name"])
+        form.addRow(self.tr("&Price"), self.fields["price"])
         if product is None:
             self.fields["stock_quantity"] = CheckedField(QLineEdit("0"), validation.stock_quantity)
-            form.addRow("Opening s&tock", self.fields["stock_quantity"])
+            form.addRow(self.tr("Opening s&tock"), self.fields["stock_quantity"])
         else:
             self.stock_label = QLabel()
             self._show_stock(product)
-            form.addRow("Stock", self.stock_label)
+            form.addRow(self.tr("Stock"), self.stock_label)
         description = QPlainTextEdit()
         description.setFixedHeight(80)
         self.fields["description"] = CheckedField(description, validation.description)
-        form.addRow("&Description", self.fields["description"])
+        form.addRow(self.tr("&Description"), self.fields["description"])
         for field, widget in self.fields.items():
             widget.editor.setObjectName(field)
             widget.editor.setAccessibleName(LABELS.get(field, "Opening stock"))
@@ -182,7 +182,7 @@ class ProductDialog(QDialog):
 
     def _set_saving(self, saving: bool) -> None:
         self._saving = saving
-        self.save_button.setText("Saving…" if saving else "Save")
+        self.save_button.setText(self.tr("Saving…") if saving else self.tr("Save"))
         self._update_save()
 
     def _saved(self, product: Product) -> None:
@@ -211,9 +211,10 @@ class ProductDialog(QDialog):
     # -- someone else changed it ----------------------------------------------------------
 
     def _show_stock(self, product: Product, changed_at: str = "") -> None:
-        text = f"{product.stock_quantity:,} (change it with Receive or Adjust)"
+        text = self.tr("{:,} (change it with Receive or Adjust)").format(product.stock_quantity)
         if changed_at:
-            text = f"{product.stock_quantity:,} (changed at {changed_at}; Receive or Adjust)"
+            text = self.tr("{:,} (changed at {}; Receive or Adjust)").format(
+                product.stock_quantity, changed_at)
         self.stock_label.setText(text)
 
     def _on_change(self, change: Change) -> None:
@@ -268,8 +269,8 @@ class ProductDialog(QDialog):
         self.banner.clear()
         self._fill(current)
         self._show_stock(current)
-        self.message.show_error(f"Showing the version saved by another station "
-                                f"(version {current.version}).")
+        self.message.show_error(self.tr(
+            "Showing the version saved by another station (version {}).").format(current.version))
         self._update_save()
 
     def _overwrite(self, current: Product, mine: dict[str, Any]) -> None:
@@ -290,14 +291,14 @@ class StaleDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.current, self.mine = current, mine
-        self.setWindowTitle("Changed at another station")
-        intro = QLabel(
-            f"{current.sku} was changed at another station while you were editing it "
-            f"(their version {current.version}, you started from {original.version})."
-        )
+        self.setWindowTitle(self.tr("Changed at another station"))
+        intro = QLabel(self.tr(
+            "{} was changed at another station while you were editing it "
+            "(their version {}, you started from {})."
+        ).format(current.sku, current.version, original.version))
         intro.setWordWrap(True)
         self.table = QTableWidget(len(EDITABLE) + 1, 3)
-        self.table.setHorizontalHeaderLabels(["", "Theirs (saved)", "Yours"])
+        self.table.setHorizontalHeaderLabels(["", self.tr("Theirs (saved)"), self.tr("Yours")])
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         for row, field in enumerate(EDITABLE):
@@ -311,14 +312,14 @@ class StaleDialog(QDialog):
                     item.setFont(font)
                 self.table.setItem(row, col, item)
         stock_row = len(EDITABLE)
-        for col, text in enumerate(("Stock", f"{current.stock_quantity:,}", "")):
+        for col, text in enumerate((self.tr("Stock"), f"{current.stock_quantity:,}", "")):
             self.table.setItem(stock_row, col, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
 
         buttons = QDialogButtonBox()
-        self.reload_button = buttons.addButton("&Reload theirs",
+        self.reload_button = buttons.addButton(self.tr("&Reload theirs"),
                                                QDialogButtonBox.ButtonRole.RejectRole)
-        self.overwrite_button = buttons.addButton("&Overwrite with mine",
+        self.overwrite_button = buttons.addButton(self.tr("&Overwrite with mine"),
                                                   QDialogButtonBox.ButtonRole.AcceptRole)
         for b in (self.reload_button, self.overwrite_button):
             b.setAutoDefault(False)

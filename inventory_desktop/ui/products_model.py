@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from inventory_desktop.domain.values import Page, Product
@@ -21,7 +21,13 @@ from inventory_desktop.ui.theme import semantic_colors
 from inventory_desktop.ui.worker import DatabaseWorker
 
 COL_SKU, COL_NAME, COL_PRICE, COL_STOCK, COL_UPDATED = range(5)
-HEADERS = ("SKU", "Name", "Price", "Stock", "Updated")
+HEADERS = (
+    QT_TRANSLATE_NOOP("headers", "SKU"),
+    QT_TRANSLATE_NOOP("headers", "Name"),
+    QT_TRANSLATE_NOOP("headers", "Price"),
+    QT_TRANSLATE_NOOP("headers", "Stock"),
+    QT_TRANSLATE_NOOP("headers", "Updated"),
+)
 SORT_KEYS = ("sku", "name", "price", "stock_quantity", "updated_at")  # the server's names
 
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -149,9 +155,9 @@ class ProductTableModel(PagedTableModel[Product]):
         elif role == Qt.ItemDataRole.ToolTipRole:
             level = stock_level(p.stock_quantity, self.low_stock_threshold)
             if level == StockLevel.SOLD_OUT:
-                return f"{p.sku} is sold out"
+                return self.tr("{} is sold out").format(p.sku)
             if level == StockLevel.LOW:
-                return f"{p.sku}: only {p.stock_quantity} left (low stock)"
+                return self.tr("{}: only {} left (low stock)").format(p.sku, p.stock_quantity)
             if col == COL_NAME and p.description:
                 return p.description
         return None

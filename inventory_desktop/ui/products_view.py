@@ -67,10 +67,10 @@ class ProductsView(QWidget):
         self.search = QLineEdit()
         self.search.setObjectName("product-search")
         self.search.setPlaceholderText(
-            f"Search by SKU or name ({shortcuts.key_text('list.find')})")
+            self.tr("Search by SKU or name ({})").format(shortcuts.key_text("list.find")))
         self.search.setClearButtonEnabled(True)
         self.search.setMaxLength(NAME_MAX)  # the server's limit for search text
-        self.search.setAccessibleName("Search products")
+        self.search.setAccessibleName(self.tr("Search products"))
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(SEARCH_DEBOUNCE_MS)
@@ -102,7 +102,7 @@ class ProductsView(QWidget):
             lambda cur, _prev: self.selection_changed.emit(self._product_at(cur)))
         self.setFocusProxy(self.table)
 
-        self.status = QLabel("Loading…")
+        self.status = QLabel(self.tr("Loading…"))
         self.status.setObjectName("products-status")
         self.model.total_changed.connect(self._show_total)
         self.model.loading_changed.connect(self._show_loading)
@@ -142,13 +142,15 @@ class ProductsView(QWidget):
     def _show_total(self, total: int) -> None:
         search = self.model.search
         self.status.setText(
-            f"{total:,} products" + (f" matching “{search}”" if search else "")
-            + (f" · showing {self.model.rowCount():,}" if self.model.rowCount() < total else "")
+            self.tr("{:,} products").format(total)
+            + (self.tr(" matching “{}”").format(search) if search else "")
+            + (self.tr(" · showing {:,}").format(self.model.rowCount())
+               if self.model.rowCount() < total else "")
         )
 
     def _show_loading(self, loading: bool) -> None:
         if loading and self.model.total is None:
-            self.status.setText("Loading…")
+            self.status.setText(self.tr("Loading…"))
 
     def _remember_place(self) -> None:
         current = self.current_product()

@@ -31,7 +31,7 @@ def sheet_rows(shortcut_map: Mapping[str, Shortcut]) -> list[tuple[str, str, str
                     QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText)
                     for k in s.keys
                 )
-                rows.append((where, keys, s.label.replace("&", ""), action_id))
+                rows.append((where, keys, s.text().replace("&", ""), action_id))
     return rows
 
 
@@ -39,18 +39,18 @@ class ShortcutSheet(QDialog):
     def __init__(self, shortcut_map: Mapping[str, Shortcut] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Keyboard shortcuts")
+        self.setWindowTitle(self.tr("Keyboard shortcuts"))
         self.resize(680, 540)  # the longest line ("Product field: …") fits unclipped
         self.tree = QTreeWidget()
         self.tree.setObjectName("shortcut-sheet")
         self.tree.setColumnCount(2)
-        self.tree.setHeaderLabels(["Keys", "Does"])
+        self.tree.setHeaderLabels([self.tr("Keys"), self.tr("Does")])
         self.tree.setRootIsDecorated(False)
         groups: dict[str, QTreeWidgetItem] = {}
         for where, keys, what, action_id in sheet_rows(shortcut_map or shortcuts.current()):
             group = groups.get(where)
             if group is None:
-                group = groups[where] = QTreeWidgetItem(self.tree, [where])
+                group = groups[where] = QTreeWidgetItem(self.tree, [shortcuts.where_text(where)])
                 font = group.font(0)
                 font.setBold(True)
                 group.setFont(0, font)

@@ -14,18 +14,19 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 
 log = logging.getLogger(__name__)
 
 # Where a shortcut works; also the group order on the F1 sheet.
-ANYWHERE = "Anywhere"
-MAIN = "Main window"
-PRODUCTS = "Products list"
-ORDERS = "Orders list"
-LISTS = "Any list"
-ENTRY = "Order entry"
+# Marked for lupdate; ``where_text`` translates them where shown (the values stay English keys).
+ANYWHERE = QT_TRANSLATE_NOOP("shortcuts", "Anywhere")
+MAIN = QT_TRANSLATE_NOOP("shortcuts", "Main window")
+PRODUCTS = QT_TRANSLATE_NOOP("shortcuts", "Products list")
+ORDERS = QT_TRANSLATE_NOOP("shortcuts", "Orders list")
+LISTS = QT_TRANSLATE_NOOP("shortcuts", "Any list")
+ENTRY = QT_TRANSLATE_NOOP("shortcuts", "Order entry")
 WHERE_ORDER = (ANYWHERE, MAIN, LISTS, PRODUCTS, ORDERS, ENTRY)
 
 
@@ -37,40 +38,69 @@ class Shortcut:
     menu: str | None = None  # "File", "View", "Products", "Orders", "Help"; None: not in a menu
     action: bool = True  # False: a key a field understands, shown on the F1 sheet only
 
+    def text(self) -> str:
+        """The label in the UI language (``label`` is the English source, marked for lupdate)."""
+        return QCoreApplication.translate("shortcuts", self.label)
+
     def sequences(self) -> list[QKeySequence]:
         return [QKeySequence(k) for k in self.keys]
 
 
 DEFAULT_SHORTCUTS: dict[str, Shortcut] = {
     # The contract's keyboard table.
-    "order.new": Shortcut("&New order…", ("Ctrl+N",), MAIN, "Orders"),
-    "list.find": Shortcut("&Find…", ("Ctrl+F",), LISTS, "View"),
-    "list.reload": Shortcut("&Reload", ("F5",), LISTS, "View"),
-    "view.products": Shortcut("&Products", ("Ctrl+1",), MAIN, "View"),
-    "view.orders": Shortcut("&Orders", ("Ctrl+2",), MAIN, "View"),
-    "help.shortcuts": Shortcut("&Keyboard shortcuts", ("F1",), ANYWHERE, "Help"),
-    "entry.place": Shortcut("Place the order", ("Ctrl+Return", "Ctrl+Enter"), ENTRY),
-    "entry.remove_line": Shortcut("Remove the selected line", ("Delete",), ENTRY),
-    "entry.close": Shortcut("Close order entry (asks first if lines would be lost)", ("Esc",),
-                            ENTRY),
+    "order.new": Shortcut(
+        QT_TRANSLATE_NOOP("shortcuts", "&New order…"), ("Ctrl+N",), MAIN, "Orders"),
+    "list.find": Shortcut(QT_TRANSLATE_NOOP("shortcuts", "&Find…"), ("Ctrl+F",), LISTS, "View"),
+    "list.reload": Shortcut(QT_TRANSLATE_NOOP("shortcuts", "&Reload"), ("F5",), LISTS, "View"),
+    "view.products": Shortcut(
+        QT_TRANSLATE_NOOP("shortcuts", "&Products"), ("Ctrl+1",), MAIN, "View"),
+    "view.orders": Shortcut(QT_TRANSLATE_NOOP("shortcuts", "&Orders"), ("Ctrl+2",), MAIN, "View"),
+    "help.shortcuts": Shortcut(
+        QT_TRANSLATE_NOOP("shortcuts", "&Keyboard shortcuts"), ("F1",), ANYWHERE, "Help"),
+    "entry.place": Shortcut(
+        QT_TRANSLATE_NOOP("shortcuts", "Place the order"), ("Ctrl+Return", "Ctrl+Enter"), ENTRY),
+    "entry.remove_line": Shortcut(
+        QT_TRANSLATE_NOOP("shortcuts", "Remove the selected line"), ("Delete",), ENTRY),
+    "entry.close": Shortcut(
+        QT_TRANSLATE_NOOP("shortcuts", "Close order entry (asks first if lines would be lost)"),
+        ("Esc",), ENTRY),
     # Ours.
-    "product.new": Shortcut("&New product…", ("Ctrl+Shift+N",), PRODUCTS, "Products"),
-    "product.edit": Shortcut("&Edit product…", ("F2",), PRODUCTS, "Products"),
-    "product.receive": Shortcut("&Receive stock…", ("Ctrl+R",), PRODUCTS, "Products"),
-    "product.adjust": Shortcut("&Adjust stock…", ("Ctrl+J",), PRODUCTS, "Products"),
-    "product.history": Shortcut("Stock &history…", ("Ctrl+H",), PRODUCTS, "Products"),
-    "order.ship": Shortcut("&Ship order…", ("Ctrl+Shift+S",), ORDERS, "Orders"),
-    "order.cancel": Shortcut("&Cancel order…", ("Ctrl+Shift+X",), ORDERS, "Orders"),
-    "app.connection": Shortcut("Co&nnection…", ("Ctrl+Shift+D",), MAIN, "File"),
-    "app.reconnect": Shortcut("Re&connect now", ("Ctrl+Shift+F5",), ANYWHERE, "File"),
-    "app.quit": Shortcut("&Quit", ("Ctrl+Q",), ANYWHERE, "File"),
+    "product.new": Shortcut(
+        QT_TRANSLATE_NOOP("shortcuts", "&New product…"), ("Ctrl+Shift+N",), PRODUCTS, "Products"),
+    "product.edit": Shortcut(
+        QT_TRANSLATE_NOOP("shortcuts", "&Edit product…"), ("F2",), PRODUCTS, "Products"),
+    "product.receive": Shortcut(
+        QT_TRANSLATE_NOOP("shortcuts", "&Receive stock…"), ("Ctrl+R",), PRODUCTS, "Products"),
+    "product.adjust": Shortcut(
+        QT_TRANSLATE_NOOP("shortcuts", "&Adjust stock…"), ("Ctrl+J",), PRODUCTS, "Products"),
+    "product.history": Shortcut(
+        QT_TRANSLATE_NOOP("shortcuts", "Stock &history…"), ("Ctrl+H",), PRODUCTS, "Products"),
+    "order.ship": Shortcut(
+        QT_TRANSLATE_NOOP("shortcuts", "&Ship order…"), ("Ctrl+Shift+S",), ORDERS, "Orders"),
+    "order.cancel": Shortcut(
+        QT_TRANSLATE_NOOP("shortcuts", "&Cancel order…"), ("Ctrl+Shift+X",), ORDERS, "Orders"),
+    "app.connection": Shortcut(
+        QT_TRANSLATE_NOOP("shortcuts", "Co&nnection…"), ("Ctrl+Shift+D",), MAIN, "File"),
+    "app.reconnect": Shortcut(
+        QT_TRANSLATE_NOOP("shortcuts", "Re&connect now"), ("Ctrl+Shift+F5",), ANYWHERE, "File"),
+    "app.quit": Shortcut(QT_TRANSLATE_NOOP("shortcuts", "&Quit"), ("Ctrl+Q",), ANYWHERE, "File"),
     # Keys fields understand (F1 sheet only).
-    "entry.pick": Shortcut("Product field: complete on SKU or name; Up/Down move; Enter picks",
-                           ("Enter",), ENTRY, action=False),
-    "entry.add_line": Shortcut("Quantity field: add the line, back to the product field",
-                               ("Enter",), ENTRY, action=False),
-    "list.open": Shortcut("On a product: edit it", ("Enter",), PRODUCTS, action=False),
+    "entry.pick": Shortcut(
+        QT_TRANSLATE_NOOP(
+            "shortcuts", "Product field: complete on SKU or name; Up/Down move; Enter picks"),
+        ("Enter",), ENTRY, action=False),
+    "entry.add_line": Shortcut(
+        QT_TRANSLATE_NOOP("shortcuts", "Quantity field: add the line, back to the product field"),
+        ("Enter",), ENTRY, action=False),
+    "list.open": Shortcut(
+        QT_TRANSLATE_NOOP("shortcuts", "On a product: edit it"),
+        ("Enter",), PRODUCTS, action=False),
 }
+
+
+def where_text(where: str) -> str:
+    """A ``where`` group name (ANYWHERE, …) in the UI language."""
+    return QCoreApplication.translate("shortcuts", where)
 
 
 def portable(key: str) -> str:
@@ -148,12 +178,13 @@ def make_action(
 ) -> QAction:
     """A QAction labelled and keyed from the map; its menu entry shows the shortcut."""
     s = (shortcuts or _current)[action_id]
-    action = QAction(s.label, parent)
+    label = s.text()
+    action = QAction(label, parent)
     action.setObjectName(action_id)
     action.setShortcuts(s.sequences())
     action.setShortcutVisibleInContextMenu(True)
     action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-    plain = s.label.replace("&", "").rstrip("…")
+    plain = label.replace("&", "").rstrip("…")
     action.setToolTip(f"{plain} ({key_text(action_id, shortcuts)})" if s.keys else plain)
     if triggered is not None:
         action.triggered.connect(lambda _checked=False: triggered())

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -53,14 +53,17 @@ class StockDialog(QDialog):
         self.mode = mode
         self._saving = False
         receive = mode == RECEIVE
-        self.setWindowTitle(f"{'Receive' if receive else 'Adjust'} stock — {product.sku}")
+        self.setWindowTitle(
+            (self.tr("Receive stock — {}") if receive else self.tr("Adjust stock — {}")).format(
+                product.sku))
         self.head = head = QLabel()
         head.setTextFormat(Qt.TextFormat.RichText)
         self._show_head()
         self.banner = ChangedBanner(self)
         self.quantity = CheckedField(QLineEdit(), self._check_quantity)
         self.quantity.editor.setObjectName("quantity")
-        self.quantity.editor.setPlaceholderText("e.g. 24" if receive else "e.g. -3 or 5")
+        self.quantity.editor.setPlaceholderText(
+            self.tr("e.g. 24") if receive else self.tr("e.g. -3 or 5"))
         self.reason_box = QComboBox()
         self.reason_box.setEditable(True)
         self.reason_box.addItems(("received",) if receive else ("",) + ADJUST_REASONS)
@@ -69,16 +72,17 @@ class StockDialog(QDialog):
         self.reason_box.setObjectName("reason")
         self.after = QLabel()
         form = QFormLayout()
-        form.addRow("&Quantity received" if receive else "&Change (+/-)", self.quantity)
-        form.addRow("&Reason", self.reason)
-        form.addRow("Stock after", self.after)
+        form.addRow(self.tr("&Quantity received") if receive else self.tr("&Change (+/-)"),
+                    self.quantity)
+        form.addRow(self.tr("&Reason"), self.reason)
+        form.addRow(self.tr("Stock after"), self.after)
         self.message = ErrorLabel()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         # Enter presses it; no Alt+R, which belongs to the Reason field.
-        self.ok_button.setText("Receive" if receive else "&Adjust")
+        self.ok_button.setText(self.tr("Receive") if receive else self.tr("&Adjust"))
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -102,7 +106,8 @@ class StockDialog(QDialog):
 
     def _show_head(self) -> None:
         p = self.product
-        self.head.setText(f"<b>{p.sku}</b> {p.name}<br>In stock now: {p.stock_quantity:,}")
+        self.head.setText(self.tr("<b>{}</b> {}<br>In stock now: {:,}").format(
+            p.sku, p.name, p.stock_quantity))
 
     # -- another station moved the stock ----------------------------------------------------
 
@@ -122,14 +127,15 @@ class StockDialog(QDialog):
         self._show_head()
         if fresh.stock_quantity != old.stock_quantity:
             last = movements.items[0] if movements.items else None
-            by = "another station"
+            by = self.tr("another station")
             if last is not None and last.station:
-                by = "this station" if last.station == self._worker.station else \
-                    f"station {last.station}"
-            order = f" (order {last.order_id})" if last is not None and last.order_id else ""
+                by = self.tr("this station") if last.station == self._worker.station else \
+                    self.tr("station {}").format(last.station)
+            order = self.tr(" (order {})").format(last.order_id) \
+                if last is not None and last.order_id else ""
             self.banner.show_message(
-                f"Stock changed at {by} at {when(fresh.updated_at)}{order}: "
-                f"{old.stock_quantity:,} → {fresh.stock_quantity:,}.")
+                self.tr("Stock changed at {} at {}{}: {:,} → {:,}.").format(
+                    by, when(fresh.updated_at), order, old.stock_quantity, fresh.stock_quantity))
         self.quantity.check()  # "would leave less than nothing" depends on the stock
         self._update()
 
@@ -140,8 +146,10 @@ class StockDialog(QDialog):
             value = validation.stock_delta(text, "delta")
         if self.product.stock_quantity + value < 0:
             raise ValidationError(
-                "delta", f"would leave less than nothing: only {self.product.stock_quantity:,} "
-                "in stock", value)
+                "delta",
+                self.tr("would leave less than nothing: only {:,} in stock").format(
+                    self.product.stock_quantity),
+                value)
         return value
 
     def _update(self) -> None:
@@ -189,7 +197,15 @@ COL_WHEN, COL_CHANGE, COL_AFTER, COL_REASON, COL_ORDER, COL_STATION, COL_USER = 
 class MovementsModel(PagedTableModel[StockMovement]):
     """One product's stock ledger, newest first, paged like every big list."""
 
-    HEADERS = ("When", "Change", "Stock after", "Reason", "Order", "Station", "User")
+    HEADERS = (
+        QT_TRANSLATE_NOOP("headers", "When"),
+        QT_TRANSLATE_NOOP("headers", "Change"),
+        QT_TRANSLATE_NOOP("headers", "Stock after"),
+        QT_TRANSLATE_NOOP("headers", "Reason"),
+        QT_TRANSLATE_NOOP("headers", "Order"),
+        QT_TRANSLATE_NOOP("headers", "Station"),
+        QT_TRANSLATE_NOOP("headers", "User"),
+    )
 
     def __init__(self, worker: DatabaseWorker, product_id: int, page_size: int = 100,
                  parent=None) -> None:
@@ -224,7 +240,7 @@ class HistoryDialog(QDialog):
     def __init__(self, worker: DatabaseWorker, product: Product,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Stock history — {product.sku}")
+        self.setWindowTitle(self.tr("Stock history — {}").format(product.sku))
         self.resize(760, 420)
         self.model = MovementsModel(worker, product.id, parent=self)
         self.view = QTableView()
@@ -233,10 +249,10 @@ class HistoryDialog(QDialog):
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.verticalHeader().hide()
         self.view.horizontalHeader().setStretchLastSection(True)
-        self.status = QLabel("Loading…")
+        self.status = QLabel(self.tr("Loading…"))
         self.model.total_changed.connect(
-            lambda n: self.status.setText(f"{n:,} movements · in stock now "
-                                          f"{product.stock_quantity:,}"))
+            lambda n: self.status.setText(self.tr("{:,} movements · in stock now {:,}").format(
+                n, product.stock_quantity)))
         self.model.load_failed.connect(lambda e: self.status.setText(describe(e)))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)

@@ -181,7 +181,8 @@ class _Executor(QObject):
         delay = self._backoff
         self._backoff = min(self._backoff * 2, BACKOFF_MAX_S)
         log.info("database unavailable (%s); next try in %.1f s", exc, delay)
-        self.state.emit(RECONNECTING, f"{self._label or exc.detail} — next try in {delay:g} s")
+        self.state.emit(RECONNECTING, self.tr("{} — next try in {:g} s").format(
+            self._label or exc.detail, delay))
         self._retry.start(int(delay * 1000))
 
     @Slot(int, object)
@@ -189,7 +190,8 @@ class _Executor(QObject):
         if self.stopping.is_set():
             return
         if self._repo is None or self._retry.isActive():
-            self.done.emit(op_id, _ERROR, DatabaseUnavailable("not connected to the server"))
+            self.done.emit(
+                op_id, _ERROR, DatabaseUnavailable(self.tr("not connected to the server")))
             return
         try:
             value = call(self._repo)
@@ -322,7 +324,9 @@ class DatabaseWorker(QObject):
         op: Operation[T] = Operation(owner)
         if self._stopped:
             QTimer.singleShot(
-                0, lambda: op._deliver(False, DatabaseUnavailable("the application is closing"))
+                0,
+                lambda: op._deliver(
+                    False, DatabaseUnavailable(self.tr("the application is closing"))),
             )
             return op
         op_id = next(self._ids)
