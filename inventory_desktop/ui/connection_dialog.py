@@ -20,7 +20,16 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QCoreApplication,
+    QObject,
+    Qt,
+    QThread,
+    QTimer,
+    Signal,
+    Slot,
+)
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -50,16 +59,24 @@ log = logging.getLogger(__name__)
 
 BUSY_AFTER_MS = 300
 OK_STYLE = "color: #1e6b34;"
-RESTART_NOTE = "Inventory Desktop uses the new connection the next time it starts."
+# Marked for lupdate (context "ConnectionDialog"); translated where shown (``_tr``).
+RESTART_NOTE = QT_TRANSLATE_NOOP(
+    "ConnectionDialog", "Inventory Desktop uses the new connection the next time it starts.")
 
 Check = Callable[[str], ConnectionReport]
 
 TLS_LABELS = {
-    "disable": "Never (disable)",
-    "prefer": "If the server offers it (prefer)",
-    "require": "Always (require)",
-    "verify-full": "Always, and check the server's certificate (verify-full)",
+    "disable": QT_TRANSLATE_NOOP("ConnectionDialog", "Never (disable)"),
+    "prefer": QT_TRANSLATE_NOOP("ConnectionDialog", "If the server offers it (prefer)"),
+    "require": QT_TRANSLATE_NOOP("ConnectionDialog", "Always (require)"),
+    "verify-full": QT_TRANSLATE_NOOP(
+        "ConnectionDialog", "Always, and check the server's certificate (verify-full)"),
 }
+
+
+def _tr(text: str) -> str:
+    """``text`` (a literal marked in the "ConnectionDialog" context) in the UI language."""
+    return QCoreApplication.translate("ConnectionDialog", text)
 
 
 # --- words for the clerk --------------------------------------------------------------------
@@ -69,58 +86,117 @@ def describe_report(report: ConnectionReport, address: ServerAddress) -> str:
     """What "Test connection" found, in words a clerk can act on."""
     host, port, db, user = address.host, address.port, address.database, address.user
     if report.ok:
-        lock = "encrypted" if report.encrypted else "not encrypted"
+        lock = (QCoreApplication.translate("ConnectionDialog", "encrypted") if report.encrypted
+                else QCoreApplication.translate("ConnectionDialog", "not encrypted"))
         if report.state == DatabaseState.EMPTY:
-            return (f"✓ Connected ({lock}). The database “{db}” is empty: Inventory Desktop "
-                    "will set it up when it first opens it.")
+            return QCoreApplication.translate(
+                "ConnectionDialog",
+                "✓ Connected ({}). The database “{}” is empty: Inventory Desktop "
+                "will set it up when it first opens it.").format(lock, db)
         if report.state == DatabaseState.OLDER:
-            return (f"✓ Connected ({lock}). The database “{db}” will be brought up to date "
-                    "for this version when Inventory Desktop opens it.")
-        return f"✓ Connected ({lock}). “{db}” is an Inventory database, ready to use."
+            return QCoreApplication.translate(
+                "ConnectionDialog",
+                "✓ Connected ({}). The database “{}” will be brought up to date "
+                "for this version when Inventory Desktop opens it.").format(lock, db)
+        return QCoreApplication.translate(
+            "ConnectionDialog",
+            "✓ Connected ({}). “{}” is an Inventory database, ready to use.").format(
+            lock, db)
     problem = report.problem
     if problem == Problem.WRONG_PASSWORD:
-        return (f"✕ The server did not accept the user name “{user}” with this password. "
-                "Check both; they are case-sensitive.")
+        return QCoreApplication.translate(
+            "ConnectionDialog",
+            "✕ The server did not accept the user name “{}” with this password. "
+            "Check both; they are case-sensitive.").format(user)
     if problem == Problem.PASSWORD_MISSING:
-        return f"✕ The server asks for a password. Type the password for “{user}”."
+        return QCoreApplication.translate(
+            "ConnectionDialog",
+            "✕ The server asks for a password. Type the password for “{}”.").format(user)
     if problem == Problem.UNKNOWN_HOST:
-        return (f"✕ The server name “{host}” is not known on this network. "
-                "Check the spelling, or ask your administrator for the server's name.")
+        return QCoreApplication.translate(
+            "ConnectionDialog",
+            "✕ The server name “{}” is not known on this network. "
+            "Check the spelling, or ask your administrator for the server's name."
+            ).format(host)
     if problem == Problem.UNREACHABLE:
-        return (f"✕ No database server answers at {host}, port {port}. Check the server "
-                "name and port, and that the server is running and this computer is on the "
-                "network.")
+        return QCoreApplication.translate(
+            "ConnectionDialog",
+            "✕ No database server answers at {}, port {}. Check the server "
+            "name and port, and that the server is running and this computer is on the "
+            "network.").format(host, port)
     if problem == Problem.NO_SUCH_DATABASE:
-        return f"✕ The server has no database named “{db}”. Check the database name."
+        return QCoreApplication.translate(
+            "ConnectionDialog",
+            "✕ The server has no database named “{}”. Check the database name.").format(db)
     if problem == Problem.NOT_ALLOWED:
-        return (f"✕ The server does not let “{user}” connect from this computer. "
-                "Ask your administrator to allow it.")
+        return QCoreApplication.translate(
+            "ConnectionDialog",
+            "✕ The server does not let “{}” connect from this computer. "
+            "Ask your administrator to allow it.").format(user)
     if problem == Problem.NO_ACCESS:
-        return (f"✕ The login “{user}” may not open the database “{db}”. "
-                "Ask your administrator for access.")
+        return QCoreApplication.translate(
+            "ConnectionDialog",
+            "✕ The login “{}” may not open the database “{}”. "
+            "Ask your administrator for access.").format(user, db)
     if problem == Problem.NOT_INVENTORY:
-        return (f"✕ “{db}” is another application's database, not an Inventory database. "
-                "Choose another database, or ask your administrator for an empty one.")
+        return QCoreApplication.translate(
+            "ConnectionDialog",
+            "✕ “{}” is another application's database, not an Inventory database. "
+            "Choose another database, or ask your administrator for an empty one."
+            ).format(db)
     if problem == Problem.SCHEMA_TOO_NEW:
-        return ("✕ This database was set up by a newer version of Inventory Desktop. Install "
-                "the newer version on this computer first (ask your administrator).")
+        return QCoreApplication.translate(
+            "ConnectionDialog",
+            "✕ This database was set up by a newer version of Inventory Desktop. Install "
+            "the newer version on this computer first (ask your administrator).")
     if problem == Problem.NEEDS_ADMIN:
-        what = "set up" if report.state == DatabaseState.EMPTY else "updated"
-        return (f"✕ The database “{db}” has to be {what} first, and the login “{user}” may not "
-                "do that. Ask your administrator to run “inventory-desktop migrate”.")
+        if report.state == DatabaseState.EMPTY:
+            return QCoreApplication.translate(
+                "ConnectionDialog",
+                "✕ The database “{}” has to be set up first, and the login “{}” may not "
+                "do that. Ask your administrator to run “inventory-desktop migrate”."
+                ).format(db, user)
+        return QCoreApplication.translate(
+            "ConnectionDialog",
+            "✕ The database “{}” has to be updated first, and the login “{}” may not "
+            "do that. Ask your administrator to run “inventory-desktop migrate”."
+            ).format(db, user)
     if problem == Problem.TLS_NOT_OFFERED:
-        return ("✕ The server does not offer an encrypted (TLS) connection, but encryption is "
-                "set to “Always”. Ask your administrator to enable TLS on the server, or choose "
-                "“If the server offers it”.")
+        return QCoreApplication.translate(
+            "ConnectionDialog",
+            "✕ The server does not offer an encrypted (TLS) connection, but encryption is "
+            "set to “Always”. Ask your administrator to enable TLS on the server, or "
+            "choose “If the server offers it”.")
     if problem == Problem.TLS_UNTRUSTED:
-        return ("✕ The server's certificate could not be checked, so the connection was not "
-                "trusted. This computer needs the site's root certificate "
-                "(~/.postgresql/root.crt); ask your administrator.")
+        return QCoreApplication.translate(
+            "ConnectionDialog",
+            "✕ The server's certificate could not be checked, so the connection was not "
+            "trusted. This computer needs the site's root certificate "
+            "(~/.postgresql/root.crt); ask your administrator.")
     if problem == Problem.SERVER_NOT_READY:
-        return "✕ The server is busy starting, stopping or full. Try again in a minute."
+        return QCoreApplication.translate(
+            "ConnectionDialog",
+            "✕ The server is busy starting, stopping or full. Try again in a minute.")
+    # ``detail`` is libpq's or the server's own line (repository/probe.py): shown as it came.
     if problem == Problem.BAD_SETTINGS:
-        return f"✕ These settings are not valid: {report.detail}"
-    return f"✕ Could not connect: {report.detail}"
+        return QCoreApplication.translate(
+            "ConnectionDialog",
+            "✕ These settings are not valid: {}").format(report.detail)
+    return QCoreApplication.translate(
+        "ConnectionDialog",
+        "✕ Could not connect: {}").format(report.detail)
+
+
+def store_sentence(store: credentials.PasswordStore) -> str:
+    """``store.sentence`` (credentials.py has no Qt) in the UI language: same English words."""
+    if store.kind == credentials.KEYRING:
+        return QCoreApplication.translate(
+            "ConnectionDialog",
+            "The password is kept in the system keyring.")
+    return QCoreApplication.translate(
+        "ConnectionDialog",
+        "The password is kept in {}, readable only by you.").format(
+        credentials.display_path(store.path))
 
 
 # --- one call on a thread of its own --------------------------------------------------------
@@ -212,7 +288,8 @@ class ConnectionDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("connection-dialog")
-        self.setWindowTitle("Welcome — where is the database?" if first_run else "Connection")
+        self.setWindowTitle(
+            self.tr("Welcome — where is the database?") if first_run else self.tr("Connection"))
         self._check = check
         self.first_run = first_run
         self.chosen_url: str | None = None
@@ -224,19 +301,20 @@ class ConnectionDialog(QDialog):
         self.store = credentials.password_store()
 
         intro = QLabel(
-            "Welcome to Inventory Desktop. Where does this computer keep the warehouse's "
-            "products and orders?" if first_run else
-            f"Where this computer finds the warehouse's products and orders. {RESTART_NOTE}"
+            self.tr("Welcome to Inventory Desktop. Where does this computer keep the warehouse's "
+                    "products and orders?") if first_run else
+            self.tr("Where this computer finds the warehouse's products and orders. {}").format(
+                _tr(RESTART_NOTE))
         )
         intro.setWordWrap(True)
-        self.standalone = QRadioButton("Work standa&lone on this computer")
+        self.standalone = QRadioButton(self.tr("Work standa&lone on this computer"))
         self.standalone.setObjectName("standalone")
-        standalone_hint = QLabel("A private database on this computer only. Other stations "
-                                 "do not see its stock or orders.")
-        self.server = QRadioButton("Connect to the site se&rver")
+        standalone_hint = QLabel(self.tr("A private database on this computer only. Other "
+                                         "stations do not see its stock or orders."))
+        self.server = QRadioButton(self.tr("Connect to the site se&rver"))
         self.server.setObjectName("server")
-        server_hint = QLabel("The warehouse's shared database: every station sees the same "
-                             "stock and orders.")
+        server_hint = QLabel(self.tr("The warehouse's shared database: every station sees the "
+                                     "same stock and orders."))
         for hint in (standalone_hint, server_hint):
             hint.setWordWrap(True)
             hint.setIndent(24)
@@ -244,43 +322,44 @@ class ConnectionDialog(QDialog):
         self.choice.addButton(self.standalone)
         self.choice.addButton(self.server)
 
-        self.host = QLineEdit(objectName="host", placeholderText="e.g. db.warehouse.local")
+        self.host = QLineEdit(objectName="host", placeholderText=self.tr("e.g. db.warehouse.local"))
         self.port = QSpinBox(objectName="port")
         self.port.setRange(1, 65535)
         self.port.setValue(5432)
         self.database = QLineEdit("inventory", objectName="database")
-        self.user = QLineEdit(objectName="user", placeholderText="your login, e.g. dock1")
+        self.user = QLineEdit(objectName="user",
+                              placeholderText=self.tr("your login, e.g. dock1"))
         self.password = QLineEdit(objectName="password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.tls = QComboBox(objectName="tls")
         for mode in SSL_MODES:
-            self.tls.addItem(TLS_LABELS[mode], mode)
+            self.tls.addItem(_tr(TLS_LABELS[mode]), mode)
         self.tls.setCurrentIndex(SSL_MODES.index("prefer"))
-        self.store_label = QLabel(self.store.sentence, objectName="password-store")
+        self.store_label = QLabel(store_sentence(self.store), objectName="password-store")
         self.store_label.setWordWrap(True)
 
         self.server_form = QWidget(objectName="server-form")
         form = QFormLayout(self.server_form)
         form.setContentsMargins(24, 0, 0, 0)
-        form.addRow("&Host", self.host)
-        form.addRow("P&ort", self.port)
-        form.addRow("&Database", self.database)
-        form.addRow("&User", self.user)
-        form.addRow("Pass&word", self.password)
+        form.addRow(self.tr("&Host"), self.host)
+        form.addRow(self.tr("P&ort"), self.port)
+        form.addRow(self.tr("&Database"), self.database)
+        form.addRow(self.tr("&User"), self.user)
+        form.addRow(self.tr("Pass&word"), self.password)
         form.addRow("", self.store_label)
-        form.addRow("&Encryption", self.tls)
+        form.addRow(self.tr("&Encryption"), self.tls)
 
-        self.test_button = QPushButton("&Test connection", objectName="test")
+        self.test_button = QPushButton(self.tr("&Test connection"), objectName="test")
         self.test_button.setAutoDefault(False)
         self.test_button.clicked.connect(self._test_clicked)
-        self.stop_button = QPushButton("Stop test", objectName="stop-test")
+        self.stop_button = QPushButton(self.tr("Stop test"), objectName="stop-test")
         self.stop_button.setAutoDefault(False)
-        self.stop_button.setToolTip("Stop waiting for the server (Esc)")
+        self.stop_button.setToolTip(self.tr("Stop waiting for the server (Esc)"))
         self.stop_button.clicked.connect(self.stop_test)
         self.stop_button.hide()
         self.busy = QProgressBar(objectName="busy")
         self.busy.setRange(0, 0)  # "working", no percentage
-        self.busy.setFormat("Testing…")
+        self.busy.setFormat(self.tr("Testing…"))
         self.busy.setMaximumWidth(160)
         self.busy.hide()
         self._busy_timer = QTimer(self)
@@ -304,11 +383,11 @@ class ConnectionDialog(QDialog):
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.save_button.setText("&Save")
+        self.save_button.setText(self.tr("&Save"))
         self.save_button.setDefault(True)
         self.cancel_button = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
         if first_run:
-            self.cancel_button.setText("&Quit")
+            self.cancel_button.setText(self.tr("&Quit"))
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
 
@@ -357,7 +436,7 @@ class ConnectionDialog(QDialog):
                 self.tls.addItem(mode, mode)
             self.tls.setCurrentIndex(self.tls.findData(mode))
             self._options = address.options
-            self.password.setPlaceholderText("saved — leave empty to keep it")
+            self.password.setPlaceholderText(self.tr("saved — leave empty to keep it"))
         else:
             self._options = ()
         use_standalone = standalone if standalone is not None else address is None
@@ -367,11 +446,11 @@ class ConnectionDialog(QDialog):
     def address(self) -> ServerAddress | None:
         """The server fields as an address, or None (with the missing field named and
         focused)."""
-        for editor, what in ((self.host, "the server's name (Host)"),
-                             (self.database, "the database name"),
-                             (self.user, "your user name")):
+        for editor, missing in ((self.host, self.tr("Type the server's name (Host).")),
+                                (self.database, self.tr("Type the database name.")),
+                                (self.user, self.tr("Type your user name."))):
             if not editor.text().strip():
-                self._show(f"Type {what}.", ok=False)
+                self._show(missing, ok=False)
                 editor.setFocus()
                 return None
         return ServerAddress(
@@ -397,7 +476,7 @@ class ConnectionDialog(QDialog):
 
     def _edited(self, *_: Any) -> None:
         self._save_anyway = None
-        self.save_button.setText("&Save")
+        self.save_button.setText(self.tr("&Save"))
 
     def _show(self, text: str, *, ok: bool) -> None:
         self.result.setText(text)
@@ -451,7 +530,7 @@ class ConnectionDialog(QDialog):
         self._testing = None
         self._token += 1
         self._set_busy(False)
-        self._show("Test stopped.", ok=False)
+        self._show(self.tr("Test stopped."), ok=False)
         self.test_button.setFocus()
 
     @Slot(object, object, object)
@@ -474,7 +553,7 @@ class ConnectionDialog(QDialog):
         if then_save:
             # The server may just be down today; let the clerk (or admin) keep the settings.
             self._save_anyway = (address, password)
-            self.save_button.setText("Save &anyway")
+            self.save_button.setText(self.tr("Save &anyway"))
 
     # -- save ------------------------------------------------------------------------------
 
@@ -511,16 +590,16 @@ class ConnectionDialog(QDialog):
         self._set_busy(False)
         if error is not None:
             reason = error.rule if isinstance(error, ValidationError) else str(error)
-            self._show(f"✕ The password could not be saved: {reason}", ok=False)
+            self._show(self.tr("✕ The password could not be saved: {}").format(reason), ok=False)
             return
         if store is not None and store != self.store:  # the keyring refused: the file took it
             self.store = store
-            self.store_label.setText(store.sentence)
+            self.store_label.setText(store_sentence(store))
         url = address.url()
         try:
             save_settings(database_url=url, connection_chosen=True)
         except (OSError, ValueError, InventoryError) as exc:
-            self._show(f"✕ The settings could not be saved: {exc}", ok=False)
+            self._show(self.tr("✕ The settings could not be saved: {}").format(exc), ok=False)
             return
         self._finish(url)
 
@@ -532,8 +611,8 @@ class ConnectionDialog(QDialog):
             box = QMessageBox(parent)
             box.setObjectName("connection-saved")
             box.setIcon(QMessageBox.Icon.Information)
-            box.setWindowTitle("Connection saved")
-            box.setText(f"Saved. {RESTART_NOTE}")
+            box.setWindowTitle(self.tr("Connection saved"))
+            box.setText(self.tr("Saved. {}").format(_tr(RESTART_NOTE)))
             box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             box.open()
         self.accept()
@@ -566,9 +645,11 @@ def edit_connection(
     in_force = strip_password(url_in_force) if url_in_force else None
     note = ""
     if in_force != saved_url:
-        where = "a database given on the command line or in INVENTORY_DATABASE_URL"
-        note = (f"This session uses {where}, which comes before the saved connection. "
-                "What you save here is used when Inventory Desktop starts without it.")
+        note = QCoreApplication.translate(
+            "ConnectionDialog",
+            "This session uses a database given on the command line or in "
+            "INVENTORY_DATABASE_URL, which comes before the saved connection. "
+            "What you save here is used when Inventory Desktop starts without it.")
     dialog = ConnectionDialog(
         check, current_url=saved_url or in_force, standalone=saved_url is None, note=note,
         parent=parent,

@@ -34,6 +34,10 @@ KNOWN = [
     ("MainWindow", "&Products ({})"),
     ("headers", "SKU"),
     ("OrdersView", "Cancel order {}? Its items go back into stock."),
+    ("ConnectionDialog", "&Test connection"),
+    ("ConnectionDialog", "✕ No database server answers at {}, port {}. Check the server name "
+     "and port, and that the server is running and this computer is on the network."),
+    ("ConnectionDialog", "Inventory Desktop uses the new connection the next time it starts."),
 ]
 
 # The fake German the test gives a few of them.
