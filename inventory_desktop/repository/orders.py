@@ -18,11 +18,16 @@ from inventory_desktop.domain.errors import (
     Shortage,
 )
 from inventory_desktop.domain.values import Order, OrderItem, OrderStatus, Page, can_transition
-from inventory_desktop.repository.engine import run_transaction
+from inventory_desktop.repository.engine import run_idempotent_statement, run_transaction
 
-# Placing an order is ONE statement, so the product rows stay locked for one round trip plus
-# the commit. `locked` takes the row locks in ascending id order (LockRows above the Sort), so
-# two orders never deadlock; `verdict` aggregates over every locked row, so all locks are held
+# Placing an order is ONE statement. With a client token (the GUI always has one) it goes to
+# the server in autocommit, in one pipeline with GENERIC_PLAN: one round trip, one implicit
+# transaction committed by the server at the pipeline's Sync. So the product rows stay locked
+# only while the server runs the statement and commits, not while this process reads the
+# result and sends COMMIT; and a refused order needs no ROLLBACK (after a ROLLBACK psycopg
+# sends DEALLOCATE ALL, dropping every prepared statement of the connection).
+# `locked` takes the row locks in ascending id order (LockRows above the Sort), so two orders
+# never deadlock; `verdict` aggregates over every locked row, so all locks are held
 # before anything is written; nothing is inserted or updated unless every line is in stock.
 # FOR UPDATE returns the newest committed version of each row, and the new stock is computed
 # from that locked value (`l.stock_quantity`), so concurrent orders see each other's stock.
@@ -78,6 +83,11 @@ PLACE_WITH_TOKEN = _PLACE.format(
     on_conflict="ON CONFLICT (client_token) WHERE client_token IS NOT NULL DO NOTHING"
 )
 PLACE_WITHOUT_TOKEN = _PLACE.format(on_conflict="")
+# The statement's generic plan, for its own transaction only. PostgreSQL's own choice is to
+# re-plan it at every call (~0.4-0.7 ms of server CPU per order) once the tables hold some
+# history or the products have been updated a while; forcing generic plans for the whole
+# session would make product search ~20x slower (a LIKE prefix needs its value to use an index).
+GENERIC_PLAN = "SELECT set_config('plan_cache_mode', 'force_generic_plan', true)"
 
 ORDER_COLUMNS = (
     "id, status, total_amount, item_count, client_token, station, status_changed_by, "
@@ -125,13 +135,22 @@ class Orders:
             # C row loader, instead of SQLAlchemy's per-call compile and result machinery.
             pg: psycopg.Connection[Any] = conn.connection.driver_connection  # type: ignore[assignment]
             with pg.cursor(row_factory=namedtuple_row) as cur:
-                rows = cur.execute(statement, params, prepare=True).fetchall()
+                if pg.autocommit:  # run_idempotent_statement: one round trip
+                    # Both in one pipeline: one implicit transaction, committed at its Sync.
+                    with pg.pipeline():
+                        pg.execute(GENERIC_PLAN, prepare=True)
+                        cur.execute(statement, params, prepare=True)
+                else:
+                    cur.execute(statement, params, prepare=True)
+                rows = cur.fetchall()
             if rows[0].id is not None:
                 items = tuple(
                     OrderItem(r.product_id, r.quantity, r.price, r.sku, r.name) for r in rows
                 )
                 return order_from_row(rows[0], items)
             if token is not None:
+                # ON CONFLICT waited for the order holding this token to commit, so these
+                # reads (each its own statement, in autocommit) see it.
                 existing = _find_by_token(conn, token)
                 if existing is not None:
                     return existing
@@ -146,7 +165,11 @@ class Orders:
                 ]
             )
 
-        return run_transaction(self._engine, work, retry_uncertain_commit=token is not None)
+        if token is None:
+            # Without a token a resend could place the order twice, so it keeps a
+            # transaction: a connection found dead at BEGIN is retried with certainty.
+            return run_transaction(self._engine, work)
+        return run_idempotent_statement(self._engine, work)
 
     def get(self, order_id: Any) -> Order:
         order_id = v.record_id(order_id, "order_id")

@@ -416,3 +416,28 @@ def test_a_failed_order_with_a_token_does_not_use_up_the_token(repo, raw_conn, p
     expect_error(raw_conn, InsufficientStock, lambda: repo.orders.create([(a.id, 11)], token))
     order = repo.orders.create([(a.id, 10)], token)
     assert order.client_token == token and stock(raw_conn, a.id) == 0
+
+
+def test_order_statement_keeps_its_generic_plan_and_survives_refusals(make_repo):
+    """The hot path is planned once per connection, not at every order (docs/benchmarks.md:
+    PostgreSQL re-planned it at each call, ~0.5 ms of server CPU), and a refused order does
+    not drop the connection's prepared statements (psycopg deallocates all after ROLLBACK)."""
+    from uuid import uuid4
+
+    repo = make_repo(station="PLAN-1", pool_size=1)
+    product = repo.products.create(sku="PLAN-1", name="Plan", price=D("1.00"), stock_quantity=50)
+    for _ in range(12):
+        repo.orders.create([(product.id, 1)], client_token=uuid4())
+    with pytest.raises(InsufficientStock):
+        repo.orders.create([(product.id, 1000)], client_token=uuid4())
+    repo.orders.create([(product.id, 1)], client_token=uuid4())
+    with repo._engine.connect() as conn:  # the pool's one connection: the one that ordered
+        rows = conn.exec_driver_sql(
+            "SELECT generic_plans, custom_plans, current_setting('plan_cache_mode') "
+            "FROM pg_prepared_statements WHERE statement LIKE '%%AS r(product_id, quantity)%%'"
+        ).all()
+        conn.rollback()
+    assert len(rows) == 1, rows
+    generic, custom, mode = rows[0]
+    assert custom == 0 and generic >= 13
+    assert mode == "auto"  # forced for the order's own transaction only
