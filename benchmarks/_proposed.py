@@ -1,4 +1,8 @@
-"""The proposed order placement, as code the benchmark runs ("pipelined" and "autocommit").
+"""Order placement variants for comparison ("pipelined" and "autocommit").
+
+"pipelined" was the proposal measured in docs/benchmarks.md and is now what the repository
+ships (``Orders.create`` with a token); it stays here so the two can still be run side by
+side. "autocommit" (the statement alone, no generic plan) is kept for the comparison.
 
 The same change as the diff for ``inventory_desktop/repository/{engine,orders}.py`` described
 in docs/benchmarks.md, kept here so that what is measured is what is proposed. The statement
@@ -24,31 +28,20 @@ is unchanged (``orders.PLACE_WITH_TOKEN``); what changes, for an order with a cl
 
 from __future__ import annotations
 
-import random
-import time
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 import psycopg
 from psycopg.rows import namedtuple_row
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from inventory_desktop.domain import validation as v
 from inventory_desktop.domain.errors import (
     InsufficientStock,
-    InventoryError,
     ProductNotFound,
     Shortage,
 )
 from inventory_desktop.domain.values import Order, OrderItem
-from inventory_desktop.repository.engine import (
-    MAX_ATTEMPTS,
-    is_disconnect,
-    run_transaction,
-    sqlstate,
-    translate,
-)
+from inventory_desktop.repository.engine import run_idempotent_statement, run_transaction
 from inventory_desktop.repository.orders import (
     PLACE_WITH_TOKEN,
     PLACE_WITHOUT_TOKEN,
@@ -63,37 +56,6 @@ T = TypeVar("T")
 # history or the products have been updated a while; forcing generic plans for the whole
 # session would make product search ~20x slower (a LIKE prefix needs its value to use an index).
 GENERIC_PLAN = "SELECT set_config('plan_cache_mode', 'force_generic_plan', true)"
-
-
-# engine.py
-def run_idempotent_statement(engine: Engine, work: Callable[[Connection], T]) -> T:
-    """Run idempotent ``work`` on a connection in autocommit: no transaction around it.
-
-    For work whose writing is one statement, or one pipeline (one implicit transaction): one
-    round trip instead of three, and the row locks it takes are released by the server's
-    commit, without waiting for this process to read the result and send COMMIT. Retried:
-    deadlocks and serialization failures (rolled back), and once a lost connection: the work
-    may have committed, which idempotent work allows.
-    """
-    lost_connection_retried = False
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        try:
-            with engine.connect() as conn:
-                return work(conn.execution_options(isolation_level="AUTOCOMMIT"))
-        except InventoryError:
-            raise
-        except (SQLAlchemyError, psycopg.Error) as exc:
-            state = sqlstate(exc)
-            if state in ("40P01", "40001") and attempt < MAX_ATTEMPTS:
-                time.sleep(random.uniform(0.005, 0.03) * attempt)
-                continue
-            if is_disconnect(exc):
-                engine.dispose()  # every pooled connection predates the break
-                if not lost_connection_retried:
-                    lost_connection_retried = True
-                    continue
-            raise translate(exc) from exc
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 # orders.py: Orders.create
