@@ -9,10 +9,9 @@ Variants (the same processes, the same connection, switched per run):
 - ``shipped``: ``repo.orders.create`` exactly as the application ships it.
 - ``generic``: the same, with ``plan_cache_mode = force_generic_plan`` on the whole session
   (a diagnostic: it would make product search ~20x slower).
-- ``autocommit``: the order statement alone in autocommit mode (one round trip).
-- ``pipelined``: the proposal (``_proposed.py``): in autocommit, a set_config of
-  plan_cache_mode = force_generic_plan for this transaction only, then the statement, in one
-  pipeline: one round trip, one implicit transaction.
+
+(``autocommit`` and ``pipelined``, measured in docs/benchmarks.md, were comparison copies of
+the order path; "pipelined" is what ``shipped`` does now, so both copies are gone.)
 """
 
 from __future__ import annotations
@@ -25,7 +24,7 @@ from collections import Counter
 from multiprocessing.connection import Connection as Pipe
 from uuid import uuid4
 
-VARIANTS = ("shipped", "generic", "autocommit", "pipelined")
+VARIANTS = ("shipped", "generic")
 HOT_PRODUCT = 1
 
 
@@ -64,8 +63,6 @@ def worker(
     # Ctrl+C reaches the whole process group; the parent decides when workers stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Imported here: the parent need not pay for SQLAlchemy before it forks the pool.
-    from _proposed import create_autocommit
-
     from inventory_desktop.errors import InventoryError
     from inventory_desktop.repository import Repository
 
@@ -80,20 +77,15 @@ def worker(
         listener.start()
         listener.connected.wait(30)
     engine = repo._engine  # the benchmark switches a session setting; the app never does
-    placers = {
-        "shipped": lambda lines: repo.orders.create(lines, client_token=uuid4()),
-        "autocommit": lambda lines: create_autocommit(
-            engine, lines, client_token=uuid4(), pipelined=False
-        ),
-        "pipelined": lambda lines: create_autocommit(engine, lines, client_token=uuid4()),
-    }
+    def place(lines):  # type: ignore[no-untyped-def]
+        return repo.orders.create(lines, client_token=uuid4())
+
     rng = random.Random(seed)
     pipe.send("ready")
     try:
         while (command := pipe.recv()) is not None:
             variant, mix, start, measure_from, end = command
             _set_plan_cache_mode(engine, "force_generic_plan" if variant == "generic" else "auto")
-            place = placers[variant if variant in placers else "shipped"]
             plans_before, heard_before = _plans(engine), heard[0]
             ended, latencies, errors = array("d"), array("d"), Counter()
             placed = 0

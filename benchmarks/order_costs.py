@@ -8,9 +8,6 @@ connection, alternates ways of placing the same uniform orders (1-3 lines, a cli
     shipped             repo.orders.create, as the application ships it (plan_cache_mode auto)
     custom plans        the same, plan_cache_mode = force_custom_plan: re-planned every call
     generic plans       the same, plan_cache_mode = force_generic_plan
-    autocommit          the statement alone in autocommit, one round trip
-    pipelined           the proposal (_proposed.py): set_config(plan_cache_mode, generic,
-                        local) and the statement in one pipeline: one round trip
     driver floor        psycopg alone: autocommit, prepared, no SQLAlchemy, no validation
 
 and reports per order: wall time, this process's CPU, the server backend's CPU, and round
@@ -35,7 +32,6 @@ from uuid import uuid4
 import _server
 import _sysinfo
 import psycopg
-from _proposed import create_autocommit
 from _workload import pick_lines
 from psycopg.rows import namedtuple_row
 
@@ -43,7 +39,7 @@ from inventory_desktop.errors import InsufficientStock
 from inventory_desktop.repository import Repository
 from inventory_desktop.repository.orders import PLACE_WITH_TOKEN
 
-WAYS = ("shipped", "custom plans", "generic plans", "autocommit", "pipelined", "driver floor")
+WAYS = ("shipped", "custom plans", "generic plans", "driver floor")
 PLAN_MODE = {"custom plans": "force_custom_plan", "generic plans": "force_generic_plan"}
 
 
@@ -80,11 +76,6 @@ class Costs:
                     return cur.execute(PLACE_WITH_TOKEN, params, prepare=True).fetchall()
             return floor
         self.sql(f"SET plan_cache_mode = {PLAN_MODE.get(way, 'auto')}")
-        if way in ("autocommit", "pipelined"):
-            pipelined = way == "pipelined"
-            return lambda lines: create_autocommit(
-                self.engine, lines, client_token=uuid4(), pipelined=pipelined
-            )
         return lambda lines: self.repo.orders.create(lines, client_token=uuid4())
 
     def plans(self, way: str) -> tuple[int, int]:
@@ -212,7 +203,7 @@ def report(costs: Costs, args: argparse.Namespace) -> None:
     print("\nafter an order refused for shortage (raises InsufficientStock):")
     sold_out = costs.repo.products.create(sku="SOLD-OUT", name="Sold out", price=1,
                                           stock_quantity=0)
-    for way in ("shipped", "autocommit", "pipelined"):
+    for way in ("shipped",):
         place = costs.placer(way)
         place([(1, 1)])
         before = len(costs.sql("SELECT name FROM pg_prepared_statements"))

@@ -1,7 +1,7 @@
 """Order placement: the application's repository against pgbench, on one fresh PostgreSQL.
 
     python benchmarks/order_placement.py [--seconds 20] [--clients 32] [--products 2000]
-        [--repeat N] [--variants shipped,pipelined,...] [--pgbench-cte] [--fast-disk]
+        [--repeat N] [--variants shipped,generic] [--pgbench-cte] [--fast-disk]
         [--listen] [--no-notify] [--history N]
 
 Starts a private PostgreSQL with the standalone launcher in a temporary directory (default
